@@ -1,0 +1,116 @@
+namespace EventBus;
+
+/// <summary>
+/// The default dead-letter sink: a bounded in-memory queue that can be read, drained and observed.
+/// </summary>
+/// <remarks>
+/// When the queue is full the oldest dead letter is evicted to keep memory bounded; evictions are
+/// counted in <see cref="EvictedCount"/>. Dead letters live only as long as the process; give the
+/// bus an <see cref="IDeadLetterSink"/> of your own to keep them across a crash.
+/// </remarks>
+public sealed class DeadLetterQueue : IDeadLetterSink
+{
+    private readonly Lock _gate = new();
+    private readonly Queue<DeadLetter> _items = new();
+    private long _totalCount;
+    private long _evictedCount;
+
+    /// <summary>Creates a queue that keeps at most <paramref name="capacity"/> dead letters.</summary>
+    /// <param name="capacity">The most dead letters kept; the default is 10 000.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is less than 1.</exception>
+    public DeadLetterQueue(int capacity = 10_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+    }
+
+    /// <summary>Raised after a dead letter is added, on the thread of the consumer that gave up.
+    /// Exceptions thrown by handlers of this event are caught and ignored.</summary>
+    public event Action<DeadLetter>? Added;
+
+    /// <summary>The most dead letters kept.</summary>
+    public int Capacity { get; }
+
+    /// <summary>How many dead letters are held now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    /// <summary>How many dead letters were ever added.</summary>
+    public long TotalCount => Interlocked.Read(ref _totalCount);
+
+    /// <summary>How many dead letters were evicted because the queue was full.</summary>
+    public long EvictedCount => Interlocked.Read(ref _evictedCount);
+
+    /// <summary>Returns the dead letters held now, oldest first, without removing them.</summary>
+    /// <returns>A snapshot copy.</returns>
+    public IReadOnlyList<DeadLetter> ToList()
+    {
+        lock (_gate)
+        {
+            return [.. _items];
+        }
+    }
+
+    /// <summary>Removes and returns the oldest dead letter.</summary>
+    /// <param name="deadLetter">The dead letter, when one was held.</param>
+    /// <returns><see langword="true"/> when a dead letter was removed.</returns>
+    public bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DeadLetter? deadLetter)
+    {
+        lock (_gate)
+        {
+            return _items.TryDequeue(out deadLetter);
+        }
+    }
+
+    /// <summary>Removes and returns every dead letter held now, oldest first.</summary>
+    /// <returns>The removed dead letters.</returns>
+    public IReadOnlyList<DeadLetter> TakeAll()
+    {
+        lock (_gate)
+        {
+            DeadLetter[] all = [.. _items];
+            _items.Clear();
+            return all;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask WriteAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deadLetter);
+        lock (_gate)
+        {
+            if (_items.Count >= Capacity)
+            {
+                _items.Dequeue();
+                _evictedCount++;
+            }
+
+            _items.Enqueue(deadLetter);
+            _totalCount++;
+        }
+
+        var added = Added;
+        if (added is not null)
+        {
+            try
+            {
+                added(deadLetter);
+            }
+            catch
+            {
+                // An observer must not turn a stored dead letter into a failure of the consumer.
+            }
+        }
+
+        return default;
+    }
+}

@@ -1,0 +1,26 @@
+namespace EventBus;
+
+/// <summary>Why an accepted or offered event did not reach its handler.</summary>
+public enum DropReason
+{
+    /// <summary>The buffer was full under <see cref="BufferFullMode.DropOldest"/>; this was the oldest event.</summary>
+    DroppedOldest = 0,
+
+    /// <summary>The buffer was full under <see cref="BufferFullMode.DropNewest"/>; this was the newest buffered event.</summary>
+    DroppedNewest = 1,
+
+    /// <summary>The buffer was full under <see cref="BufferFullMode.DropWrite"/>; this event was not written.</summary>
+    DroppedWrite = 2,
+
+    /// <summary>
+    /// The buffer was full and the publish could not wait (<see cref="BufferFullMode.Fail"/>, or a
+    /// publish that may not wait found the overflow full too); the publisher got <see cref="EventBusFullException"/>.
+    /// </summary>
+    Rejected = 3,
+
+    /// <summary>The subscription was disposed (not drained) while the event was still buffered.</summary>
+    Unsubscribed = 4,
+
+    /// <summary>The drain deadline passed (or the bus was disposed without draining) before the event was handled.</summary>
+    Abandoned = 5,
+}

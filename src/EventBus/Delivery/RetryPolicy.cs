@@ -1,0 +1,127 @@
+namespace EventBus;
+
+/// <summary>
+/// How often, and how far apart, a failed handler is tried again before its event or item is
+/// dead-lettered. Immutable: build one with an object initializer and share it freely.
+/// </summary>
+/// <remarks>
+/// A handler runs at most <c>1 + <see cref="MaxRetries"/></c> times. The delay before retry
+/// <c>n</c> follows <see cref="Backoff"/>, is capped at <see cref="MaxDelay"/>, and is then spread
+/// by ± <see cref="Jitter"/> so that many failing consumers do not retry in lock step. Delays are
+/// measured on the bus's <see cref="TimeProvider"/>.
+/// </remarks>
+public sealed class RetryPolicy
+{
+    private readonly int _maxRetries = 3;
+    private readonly TimeSpan _baseDelay = TimeSpan.FromMilliseconds(100);
+    private readonly TimeSpan _maxDelay = TimeSpan.FromSeconds(10);
+    private readonly BackoffKind _backoff = BackoffKind.Exponential;
+    private readonly double _jitter = 0.2;
+
+    /// <summary>No retries: a failed handler is dead-lettered after its first attempt.</summary>
+    public static RetryPolicy None { get; } = new() { MaxRetries = 0 };
+
+    /// <summary>The default policy: 3 retries, exponential from 100 ms, capped at 10 s, ±20 % jitter.</summary>
+    public static RetryPolicy Default { get; } = new();
+
+    /// <summary>How many times a failed handler is tried again.</summary>
+    /// <value>The default is 3.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int MaxRetries
+    {
+        get => _maxRetries;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _maxRetries = value;
+        }
+    }
+
+    /// <summary>The delay unit that <see cref="Backoff"/> scales.</summary>
+    /// <value>The default is 100 milliseconds.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan BaseDelay
+    {
+        get => _baseDelay;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _baseDelay = value;
+        }
+    }
+
+    /// <summary>The longest delay between two attempts, before jitter.</summary>
+    /// <value>The default is 10 seconds.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan MaxDelay
+    {
+        get => _maxDelay;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _maxDelay = value;
+        }
+    }
+
+    /// <summary>How the delay grows from one retry to the next.</summary>
+    /// <value>The default is <see cref="BackoffKind.Exponential"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="BackoffKind"/>.</exception>
+    public BackoffKind Backoff
+    {
+        get => _backoff;
+        init
+        {
+            if (value is < BackoffKind.Fixed or > BackoffKind.Exponential)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown backoff kind.");
+            }
+
+            _backoff = value;
+        }
+    }
+
+    /// <summary>
+    /// The fraction by which each delay is randomly spread, in [0, 1]: 0.2 turns 1 s into anything
+    /// from 0.8 s to 1.2 s. Zero makes delays exact (useful in tests).
+    /// </summary>
+    /// <value>The default is 0.2.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1] or not a number.</exception>
+    public double Jitter
+    {
+        get => _jitter;
+        init
+        {
+            if (double.IsNaN(value) || value < 0 || value > 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Jitter must be between 0 and 1.");
+            }
+
+            _jitter = value;
+        }
+    }
+
+    /// <summary>Computes the delay before retry number <paramref name="retry"/> (1 for the first retry).</summary>
+    /// <param name="retry">The retry number, starting at 1.</param>
+    /// <returns>The delay to wait before that retry.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="retry"/> is less than 1.</exception>
+    public TimeSpan GetDelay(int retry)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retry, 1);
+
+        double baseTicks = _baseDelay.Ticks;
+        double ticks = _backoff switch
+        {
+            BackoffKind.Fixed => baseTicks,
+            BackoffKind.Linear => baseTicks * retry,
+            _ => baseTicks * Math.Pow(2, Math.Min(retry - 1, 62)),
+        };
+
+        ticks = Math.Min(ticks, _maxDelay.Ticks);
+        if (_jitter > 0 && ticks > 0)
+        {
+            ticks *= 1 + (_jitter * ((Random.Shared.NextDouble() * 2) - 1));
+        }
+
+        return TimeSpan.FromTicks((long)Math.Max(0, ticks));
+    }
+}

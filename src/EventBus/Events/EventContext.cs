@@ -1,0 +1,74 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+
+namespace EventBus;
+
+/// <summary>
+/// What travels with an event besides its payload: id, timestamp, type, topic, correlation id,
+/// headers and the publisher's trace context. Immutable and shared by every subscription that
+/// receives the same publish.
+/// </summary>
+/// <remarks>
+/// A context is created only when someone needs it (a handler that takes one, publish options, or
+/// a trace listener), so publishing to handlers that take the bare event allocates nothing. When
+/// an event without a context fails, one is created for the dead letter; its timestamp is then
+/// the time of that failure.
+/// </remarks>
+public sealed class EventContext
+{
+    private static readonly IReadOnlyDictionary<string, string> s_noHeaders =
+        FrozenDictionary<string, string>.Empty;
+
+    /// <summary>Creates a context; the bus creates them itself, this is for tests and bridges.</summary>
+    /// <param name="id">The event id.</param>
+    /// <param name="timestamp">When the event was published.</param>
+    /// <param name="eventType">The run-time type of the event.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="eventType"/> is null.</exception>
+    public EventContext(Guid id, DateTimeOffset timestamp, Type eventType)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        Id = id;
+        Timestamp = timestamp;
+        EventType = eventType;
+    }
+
+    /// <summary>A unique id for this publish (time-ordered on .NET 9 and later).</summary>
+    public Guid Id { get; }
+
+    /// <summary>When the event was published, on the bus's <see cref="TimeProvider"/>.</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    /// <summary>The run-time type of the event.</summary>
+    public Type EventType { get; }
+
+    /// <summary>The topic the event was published on, or <see langword="null"/>.</summary>
+    public string? Topic { get; init; }
+
+    /// <summary>The correlation id given by the publisher, or <see langword="null"/>.</summary>
+    public string? CorrelationId { get; init; }
+
+    /// <summary>The headers given by the publisher; empty when none.</summary>
+    public IReadOnlyDictionary<string, string> Headers
+    {
+        get;
+        init => field = value ?? s_noHeaders;
+    } = s_noHeaders;
+
+    /// <summary>The trace context of the publisher's current <see cref="Activity"/> at publish time;
+    /// <c>default</c> when there was none.</summary>
+    public ActivityContext TraceContext { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        Topic is null ? $"{EventType.Name} {Id}" : $"{EventType.Name} {Id} on '{Topic}'";
+
+    internal static Guid NewId(DateTimeOffset timestamp)
+    {
+#if NET9_0_OR_GREATER
+        return Guid.CreateVersion7(timestamp);
+#else
+        _ = timestamp;
+        return Guid.NewGuid();
+#endif
+    }
+}

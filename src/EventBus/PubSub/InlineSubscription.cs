@@ -1,0 +1,207 @@
+using EventBus.Delivery;
+
+namespace EventBus.PubSub;
+
+/// <summary>
+/// A subscription whose handler runs on the publisher's thread, during the publish. No buffer, so
+/// no backpressure and no drops; exceptions are caught here and never reach the publisher, and
+/// retries run on the thread pool so the publisher is never held up by a backoff.
+/// </summary>
+internal sealed class InlineSubscription<T> : Subscription<T>
+{
+    private readonly Action<T>? _syncHandler;
+    private readonly CancellationTokenSource _stop = new();
+    private long _delivered;
+    private int _pending;
+    private TaskCompletionSource? _pendingDrained;
+    private volatile bool _halted;
+    private volatile bool _deadlinePassed;
+    private DropReason _haltReason = DropReason.Abandoned;
+
+    internal InlineSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence, string name)
+        : base(bus, invoker, options, sequence, name)
+    {
+        _syncHandler = invoker.SyncHandler;
+    }
+
+    public override DeliveryMode Mode => DeliveryMode.Inline;
+
+    public override int PendingCount => 0;
+
+    protected override long DeliveredCount => Interlocked.Read(ref _delivered);
+
+    public override void AddTo<TRoute>(RouteSnapshot<TRoute>.Builder builder)
+    {
+        if (typeof(TRoute) == typeof(T) && _syncHandler is not null)
+        {
+            builder.AddInline((InlineSubscription<TRoute>)(object)this);
+        }
+        else
+        {
+            base.AddTo(builder);
+        }
+    }
+
+    /// <summary>The fast path for a plain synchronous handler of exactly <typeparamref name="T"/>.</summary>
+    internal void InvokeInline(T @event, EventContext? context)
+    {
+        if (_halted)
+        {
+            return;
+        }
+
+        try
+        {
+            _syncHandler!(@event);
+        }
+        catch (Exception ex)
+        {
+            RetryLater(@event, context, ex);
+            return;
+        }
+
+        Interlocked.Increment(ref _delivered);
+    }
+
+    internal override ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
+    {
+        if (_halted)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        ValueTask pending;
+        try
+        {
+            pending = Invoker.InvokeAsync(@event, context, _stop.Token);
+        }
+        catch (Exception ex)
+        {
+            RetryLater(@event, context, ex);
+            return new ValueTask<bool>(true);
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            Interlocked.Increment(ref _delivered);
+            return new ValueTask<bool>(true);
+        }
+
+        if (noWait)
+        {
+            // A synchronous publish does not wait for an async handler; the handler finishes on its own.
+            BeginPending();
+            _ = FinishInBackgroundAsync(pending, @event, context);
+            return new ValueTask<bool>(true);
+        }
+
+        return AwaitHandlerAsync(pending, @event, context);
+    }
+
+    private async ValueTask<bool> AwaitHandlerAsync(ValueTask pending, T @event, EventContext? context)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+            Interlocked.Increment(ref _delivered);
+        }
+        catch (Exception ex)
+        {
+            RetryLater(@event, context, ex);
+        }
+
+        return true;
+    }
+
+    private async Task FinishInBackgroundAsync(ValueTask pending, T @event, EventContext? context)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+            Interlocked.Increment(ref _delivered);
+        }
+        catch (Exception ex)
+        {
+            await RetryAsync(@event, context, ex).ConfigureAwait(false);
+            return;
+        }
+        finally
+        {
+            EndPending();
+        }
+    }
+
+    /// <summary>Moves a failed inline delivery off the publisher's thread for its retries.</summary>
+    private void RetryLater(T @event, EventContext? context, Exception error)
+    {
+        BeginPending();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RetryAsync(@event, context, error).ConfigureAwait(false);
+            }
+            finally
+            {
+                EndPending();
+            }
+        });
+    }
+
+    private async Task RetryAsync(T @event, EventContext? context, Exception error)
+    {
+        var outcome = await Runner.ContinueAfterFailureAsync(@event, context, error, 1, _stop.Token).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case DeliveryOutcome.Delivered:
+                Interlocked.Increment(ref _delivered);
+                break;
+            case DeliveryOutcome.Abandoned:
+                // At a deadline the drain counted every pending delivery already.
+                Lose(@event, context, _haltReason, count: !_deadlinePassed);
+                break;
+        }
+    }
+
+    private void BeginPending() => Interlocked.Increment(ref _pending);
+
+    private void EndPending()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            Volatile.Read(ref _pendingDrained)?.TrySetResult();
+        }
+    }
+
+    public override async Task<long> DrainAsync(CancellationToken deadline)
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _pendingDrained, drained);
+        if (Volatile.Read(ref _pending) <= 0)
+        {
+            drained.TrySetResult();
+        }
+
+        try
+        {
+            await drained.Task.WaitAsync(deadline).ConfigureAwait(false);
+            _halted = true;
+            return 0;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            _deadlinePassed = true;
+            var left = Math.Max(0, Volatile.Read(ref _pending));
+            CountAbandoned(left);
+            Halt(DropReason.Abandoned, waitForRunningHandlers: false);
+            return left;
+        }
+    }
+
+    public override void Halt(DropReason reason, bool waitForRunningHandlers)
+    {
+        _haltReason = reason;
+        _halted = true;
+        _stop.Cancel();
+    }
+}

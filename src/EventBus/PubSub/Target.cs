@@ -1,0 +1,23 @@
+namespace EventBus.PubSub;
+
+/// <summary>Something a route delivers events of type <typeparamref name="T"/> to: a subscription
+/// to exactly <typeparamref name="T"/>, or an adapter to a subscription of a base type.</summary>
+internal abstract class Target<T>
+{
+    /// <summary>The subscription behind this target.</summary>
+    internal abstract ISubscriptionEntry Entry { get; }
+
+    /// <summary>
+    /// Hands one event over. Completes synchronously with <see langword="true"/> when the event
+    /// was taken (or the subscription is already gone, so there is nothing to do), and with
+    /// <see langword="false"/> when the buffer was full and the publish could not wait: the
+    /// caller then throws <see cref="EventBusFullException"/> once every target has been offered
+    /// the event. Completes later when the publisher has to wait for space or for an inline
+    /// async handler.
+    /// </summary>
+    /// <param name="event">The event.</param>
+    /// <param name="context">Its context, when the route created one.</param>
+    /// <param name="noWait">True for publishes that must not wait (synchronous publish).</param>
+    /// <param name="cancellationToken">Cancels a wait for space.</param>
+    internal abstract ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken);
+}
