@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using EventBus.Delivery;
 using EventBus.Internal;
@@ -366,11 +367,15 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
     }
 
+    /// <summary>Waits for a running handler call to return, at most the drain timeout.</summary>
+    /// <remarks>The bound is a safety net against a handler that ignores cancellation, not a timing
+    /// rule, so it is measured on the real clock: a fake <see cref="TimeProvider"/> that never moves
+    /// must not turn it into an endless spin.</remarks>
     private void WaitUntilIdle(Worker worker)
     {
-        var deadline = Environment.Time.GetTimestamp() + (long)(Bus.DrainTimeoutOrDefault.TotalSeconds * Environment.Time.TimestampFrequency);
+        var deadline = Stopwatch.GetTimestamp() + (long)(Bus.DrainTimeoutOrDefault.TotalSeconds * Stopwatch.Frequency);
         var spinner = default(SpinWait);
-        while (Volatile.Read(ref worker.State) == Busy && Environment.Time.GetTimestamp() < deadline)
+        while (Volatile.Read(ref worker.State) == Busy && Stopwatch.GetTimestamp() < deadline)
         {
             spinner.SpinOnce(sleep1Threshold: 20);
         }

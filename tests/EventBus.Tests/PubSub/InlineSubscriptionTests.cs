@@ -1,0 +1,114 @@
+using EventBus.Tests.TestUtilities;
+
+namespace EventBus.Tests.PubSub;
+
+/// <summary>What only inline delivery does: the handler runs on the publisher's thread, during the publish.</summary>
+public sealed class InlineSubscriptionTests
+{
+    private static readonly SubscriptionOptions Inline = new() { Mode = DeliveryMode.Inline, RetryPolicy = RetryPolicy.None };
+
+    [Fact]
+    public async Task The_handler_runs_on_the_publishers_thread_before_publish_returns()
+    {
+        await using var bus = EventBusFactory.Create();
+        int? handlerThread = null;
+        bus.Subscribe<Ping>(_ => handlerThread = Environment.CurrentManagedThreadId, Inline);
+
+        bus.Publish(new Ping(0, 1));
+
+        handlerThread.Should().Be(Environment.CurrentManagedThreadId);
+    }
+
+    [Fact]
+    public async Task PublishAsync_awaits_an_inline_async_handler()
+    {
+        await using var bus = EventBusFactory.Create();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = false;
+        bus.Subscribe<Ping>(async (_, _) =>
+        {
+            await release.Task;
+            finished = true;
+        }, Inline);
+
+        var publish = bus.PublishAsync(new Ping(0, 1));
+        publish.IsCompleted.Should().BeFalse();
+        release.SetResult();
+        await Wait.For(publish, "the publish");
+        finished.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Sync_publish_does_not_wait_for_an_inline_async_handler_but_drain_does()
+    {
+        await using var bus = EventBusFactory.Create();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = 0;
+        bus.Subscribe<Ping>(async (_, _) =>
+        {
+            await release.Task;
+            Interlocked.Increment(ref finished);
+        }, Inline);
+
+        bus.Publish(new Ping(0, 1));
+        Volatile.Read(ref finished).Should().Be(0);
+
+        var drain = bus.CompleteAsync();
+        drain.IsCompleted.Should().BeFalse("the async handler still runs");
+        release.SetResult();
+        var result = await Wait.For(drain, "the drain");
+        result.Delivered.Should().Be(1);
+        Volatile.Read(ref finished).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_failed_inline_handler_is_retried_off_the_publishers_thread()
+    {
+        await using var bus = EventBusFactory.Create();
+        var publisherThread = Environment.CurrentManagedThreadId;
+        var retryThread = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = 0;
+        bus.Subscribe<Ping>(_ =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                throw new InvalidOperationException("first attempt fails");
+            }
+
+            retryThread.TrySetResult(Environment.CurrentManagedThreadId);
+        }, new SubscriptionOptions { Mode = DeliveryMode.Inline, RetryPolicy = new RetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.Zero } });
+
+        bus.Publish(new Ping(0, 1));
+
+        var thread = await Wait.For(retryThread.Task, "the retry");
+        thread.Should().NotBe(publisherThread);
+        var result = await bus.CompleteAsync();
+        result.Delivered.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task An_inline_handler_that_throws_does_not_stop_the_inline_handlers_after_it()
+    {
+        await using var bus = EventBusFactory.Create();
+        var calls = new List<string>();
+        bus.Subscribe<Ping>(_ => calls.Add("first"), Inline);
+        bus.Subscribe<Ping>(_ => throw new InvalidOperationException(), Inline);
+        bus.Subscribe<Ping>((_, _) => calls.Add("third with context"), Inline);
+        bus.Subscribe<Ping>(_ => calls.Add("fourth"), Inline);
+
+        bus.Publish(new Ping(0, 1));
+
+        calls.Should().BeEquivalentTo("first", "third with context", "fourth");
+    }
+
+    [Fact]
+    public async Task Inline_subscriptions_have_no_buffer()
+    {
+        await using var bus = EventBusFactory.Create();
+        var subscription = bus.Subscribe<Ping>(_ => { }, Inline);
+        bus.Publish(new Ping(0, 1));
+        subscription.PendingCount.Should().Be(0);
+        subscription.Mode.Should().Be(DeliveryMode.Inline);
+        subscription.GetStatistics().Delivered.Should().Be(1);
+    }
+}
