@@ -1,4 +1,5 @@
 using EventBus.Delivery;
+using EventBus.Internal;
 
 namespace EventBus.PubSub;
 
@@ -12,8 +13,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
     private readonly Action<T>? _syncHandler;
     private readonly CancellationTokenSource _stop = new();
     private long _delivered;
-    private int _pending;
-    private TaskCompletionSource? _pendingDrained;
+    private readonly PendingCounter _pending = new();
     private volatile bool _halted;
     private volatile bool _deadlinePassed;
     private DropReason _haltReason = DropReason.Abandoned;
@@ -90,7 +90,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         if (noWait)
         {
             // A synchronous publish does not wait for an async handler; the handler finishes on its own.
-            BeginPending();
+            _pending.Increment();
             _ = FinishInBackgroundAsync(pending, @event, context);
             return new ValueTask<bool>(true);
         }
@@ -127,14 +127,14 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         }
         finally
         {
-            EndPending();
+            _pending.Decrement();
         }
     }
 
     /// <summary>Moves a failed inline delivery off the publisher's thread for its retries.</summary>
     private void RetryLater(T @event, EventContext? context, Exception error)
     {
-        BeginPending();
+        _pending.Increment();
         _ = Task.Run(async () =>
         {
             try
@@ -143,7 +143,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
             }
             finally
             {
-                EndPending();
+                _pending.Decrement();
             }
         });
     }
@@ -163,35 +163,18 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         }
     }
 
-    private void BeginPending() => Interlocked.Increment(ref _pending);
-
-    private void EndPending()
-    {
-        if (Interlocked.Decrement(ref _pending) == 0)
-        {
-            Volatile.Read(ref _pendingDrained)?.TrySetResult();
-        }
-    }
-
     public override async Task<long> DrainAsync(CancellationToken deadline)
     {
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Exchange(ref _pendingDrained, drained);
-        if (Volatile.Read(ref _pending) <= 0)
-        {
-            drained.TrySetResult();
-        }
-
         try
         {
-            await drained.Task.WaitAsync(deadline).ConfigureAwait(false);
+            await _pending.WhenZero().WaitAsync(deadline).ConfigureAwait(false);
             _halted = true;
             return 0;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             _deadlinePassed = true;
-            var left = Math.Max(0, Volatile.Read(ref _pending));
+            var left = Math.Max(0, _pending.Count);
             CountAbandoned(left);
             Halt(DropReason.Abandoned, waitForRunningHandlers: false);
             return left;

@@ -32,8 +32,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
     private readonly Worker[] _workers;
     private readonly Task[] _workerTasks;
     private readonly CancellationTokenSource _stop = new();
-    private int _overflowCount;
-    private TaskCompletionSource? _overflowDrained;
+    private readonly PendingCounter _overflow = new();
     private volatile bool _intakeClosed;
     private volatile bool _halted;
     private DropReason _haltReason = DropReason.Abandoned;
@@ -72,7 +71,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
 
     public override DeliveryMode Mode => DeliveryMode.Queued;
 
-    public override int PendingCount => _channel.Reader.Count + Volatile.Read(ref _overflowCount);
+    public override int PendingCount => _channel.Reader.Count + _overflow.Count;
 
     protected override long DeliveredCount
     {
@@ -144,23 +143,23 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
 
     private bool TryOverflow(Envelope<T> envelope)
     {
-        if (Interlocked.Increment(ref _overflowCount) > _overflowCapacity)
+        if (_overflow.Increment() > _overflowCapacity)
         {
-            ReleaseOverflowSlot();
+            _overflow.Decrement();
             return false;
         }
 
         var write = _writer.WriteAsync(envelope, _stop.Token);
         if (write.IsCompletedSuccessfully)
         {
-            ReleaseOverflowSlot();
+            _overflow.Decrement();
             return true;
         }
 
         if (write.IsCompleted)
         {
             // Closed (or stopping) before the write could even queue: nothing was accepted.
-            ReleaseOverflowSlot();
+            _overflow.Decrement();
             _ = write.AsTask().Exception;
             return OnIntakeClosed();
         }
@@ -182,29 +181,10 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
         finally
         {
-            ReleaseOverflowSlot();
+            _overflow.Decrement();
         }
     }
 
-    private void ReleaseOverflowSlot()
-    {
-        if (Interlocked.Decrement(ref _overflowCount) == 0)
-        {
-            Volatile.Read(ref _overflowDrained)?.TrySetResult();
-        }
-    }
-
-    private Task WhenOverflowDrained()
-    {
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Exchange(ref _overflowDrained, drained);
-        if (Volatile.Read(ref _overflowCount) <= 0)
-        {
-            drained.TrySetResult();
-        }
-
-        return drained.Task;
-    }
 
     private void OnItemDropped(Envelope<T> envelope)
     {
@@ -301,7 +281,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         _intakeClosed = true;
         try
         {
-            await WhenOverflowDrained().WaitAsync(deadline).ConfigureAwait(false);
+            await _overflow.WhenZero().WaitAsync(deadline).ConfigureAwait(false);
             _writer.TryComplete();
             await WhenWorkersDone().WaitAsync(deadline).ConfigureAwait(false);
             return 0;
@@ -319,7 +299,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         Halt(DropReason.Abandoned, waitForRunningHandlers: false);
 
         // With the channel completed, pending overflow writes fail at once; wait for them to report.
-        await WhenOverflowDrained().ConfigureAwait(false);
+        await _overflow.WhenZero().ConfigureAwait(false);
         return GetStatistics().Abandoned - before;
     }
 
