@@ -13,7 +13,7 @@ public sealed class EventBusOptions
         get;
         set
         {
-            ArgumentNullException.ThrowIfNull(value);
+            ArgumentNullException.ThrowIfNull(value, nameof(TimeProvider));
             field = value;
         }
     } = TimeProvider.System;
@@ -30,7 +30,7 @@ public sealed class EventBusOptions
         get;
         set
         {
-            ArgumentNullException.ThrowIfNull(value);
+            ArgumentNullException.ThrowIfNull(value, nameof(DeadLetterSink));
             field = value;
         }
     } = new DeadLetterQueue();
@@ -57,7 +57,7 @@ public sealed class EventBusOptions
         {
             if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The drain timeout must not be negative.");
+                throw new ArgumentOutOfRangeException(nameof(DrainTimeout), value, "The drain timeout must not be negative.");
             }
 
             field = value;

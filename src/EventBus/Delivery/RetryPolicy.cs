@@ -32,7 +32,7 @@ public sealed class RetryPolicy
         get => _maxRetries;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxRetries));
             _maxRetries = value;
         }
     }
@@ -45,7 +45,7 @@ public sealed class RetryPolicy
         get => _baseDelay;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(BaseDelay));
             _baseDelay = value;
         }
     }
@@ -58,7 +58,7 @@ public sealed class RetryPolicy
         get => _maxDelay;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(MaxDelay));
             _maxDelay = value;
         }
     }
@@ -73,7 +73,7 @@ public sealed class RetryPolicy
         {
             if (value is < BackoffKind.Fixed or > BackoffKind.Exponential)
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown backoff kind.");
+                throw new ArgumentOutOfRangeException(nameof(Backoff), value, "Unknown backoff kind.");
             }
 
             _backoff = value;
@@ -93,7 +93,7 @@ public sealed class RetryPolicy
         {
             if (double.IsNaN(value) || value < 0 || value > 1)
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Jitter must be between 0 and 1.");
+                throw new ArgumentOutOfRangeException(nameof(Jitter), value, "Jitter must be between 0 and 1.");
             }
 
             _jitter = value;

@@ -15,7 +15,7 @@ public sealed class PublishOptions
         {
             if (value is not null)
             {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+                ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(Topic));
             }
 
             field = value;

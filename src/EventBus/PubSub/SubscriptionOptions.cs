@@ -22,7 +22,7 @@ public sealed class SubscriptionOptions
         {
             if (value is not null)
             {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+                ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(Topic));
             }
 
             field = value;
@@ -39,7 +39,7 @@ public sealed class SubscriptionOptions
         {
             if (value is not (DeliveryMode.Queued or DeliveryMode.Inline))
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown delivery mode.");
+                throw new ArgumentOutOfRangeException(nameof(Mode), value, "Unknown delivery mode.");
             }
 
             field = value;
@@ -54,7 +54,7 @@ public sealed class SubscriptionOptions
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(Capacity));
             field = value;
         }
     } = DefaultCapacity;
@@ -69,7 +69,7 @@ public sealed class SubscriptionOptions
         {
             if (value is < BufferFullMode.Wait or > BufferFullMode.Fail)
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown full mode.");
+                throw new ArgumentOutOfRangeException(nameof(FullMode), value, "Unknown full mode.");
             }
 
             field = value;
@@ -90,7 +90,7 @@ public sealed class SubscriptionOptions
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(OverflowCapacity));
             field = value;
         }
     } = DefaultCapacity;
@@ -104,7 +104,7 @@ public sealed class SubscriptionOptions
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxConcurrency));
             field = value;
         }
     } = 1;
@@ -117,7 +117,7 @@ public sealed class SubscriptionOptions
         get;
         set
         {
-            ArgumentNullException.ThrowIfNull(value);
+            ArgumentNullException.ThrowIfNull(value, nameof(RetryPolicy));
             field = value;
         }
     } = RetryPolicy.Default;

@@ -104,6 +104,17 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void The_exception_names_the_option_that_was_set()
+    {
+        var capacity = () => new SubscriptionOptions { Capacity = 0 };
+        capacity.Should().Throw<ArgumentOutOfRangeException>().WithParameterName(nameof(SubscriptionOptions.Capacity));
+        var drain = () => new EventBusOptions { DrainTimeout = TimeSpan.FromSeconds(-5) };
+        drain.Should().Throw<ArgumentOutOfRangeException>().WithParameterName(nameof(EventBusOptions.DrainTimeout));
+        var jitter = () => new RetryPolicy { Jitter = 2 };
+        jitter.Should().Throw<ArgumentOutOfRangeException>().WithParameterName(nameof(RetryPolicy.Jitter));
+    }
+
+    [Fact]
     public void Defaults_are_the_documented_ones()
     {
         var subscription = new SubscriptionOptions();
