@@ -100,6 +100,27 @@ public sealed class RetryPolicy
         }
     }
 
+    /// <summary>
+    /// Decides whether a failure is worth retrying: return <see langword="false"/> for errors that
+    /// another attempt cannot fix (a validation error, a missing record), and the message is
+    /// dead-lettered at once. If the predicate itself throws, the failure is not retried.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: every failure is retried.</value>
+    public Func<Exception, bool>? ShouldRetry { get; init; }
+
+    /// <summary>Returns a copy of this policy whose <see cref="ShouldRetry"/> is <paramref name="shouldRetry"/>.</summary>
+    /// <param name="shouldRetry">The new predicate, or <see langword="null"/> to retry every failure.</param>
+    /// <returns>A new policy with the same schedule.</returns>
+    public RetryPolicy WithShouldRetry(Func<Exception, bool>? shouldRetry) => new()
+    {
+        MaxRetries = MaxRetries,
+        BaseDelay = BaseDelay,
+        MaxDelay = MaxDelay,
+        Backoff = Backoff,
+        Jitter = Jitter,
+        ShouldRetry = shouldRetry,
+    };
+
     /// <summary>Computes the delay before retry number <paramref name="retry"/> (1 for the first retry).</summary>
     /// <param name="retry">The retry number, starting at 1.</param>
     /// <returns>The delay to wait before that retry.</returns>

@@ -66,7 +66,7 @@ internal sealed class RetryRunner<T>
             }
 
             Interlocked.Increment(ref _failedAttempts);
-            var willRetry = attempt <= _policy.MaxRetries;
+            var willRetry = attempt <= _policy.MaxRetries && IsWorthRetrying(error);
             var delay = willRetry ? _policy.GetDelay(attempt) : TimeSpan.Zero;
             ReportFailure(item, context, error, attempt, willRetry, delay);
 
@@ -118,6 +118,25 @@ internal sealed class RetryRunner<T>
             Log.DeadLetterSinkFailed(_environment.Logger, sinkError, _source, type.Name, context.Id);
             _environment.ReportError(new DeliveryError(
                 DeliveryErrorKind.DeadLetterSinkFailed, sinkError, _source, type, context, attempts, willRetry: false));
+        }
+    }
+
+    private bool IsWorthRetrying(Exception error)
+    {
+        var shouldRetry = _policy.ShouldRetry;
+        if (shouldRetry is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            return shouldRetry(error);
+        }
+        catch (Exception predicateError)
+        {
+            Log.CallbackFailed(_environment.Logger, predicateError, nameof(RetryPolicy.ShouldRetry), _source);
+            return false;
         }
     }
 

@@ -47,4 +47,15 @@ public sealed class RetryPolicyTests
         var get = () => RetryPolicy.Default.GetDelay(0);
         get.Should().Throw<ArgumentOutOfRangeException>();
     }
+
+    [Fact]
+    public void WithShouldRetry_keeps_the_schedule()
+    {
+        var policy = new RetryPolicy { MaxRetries = 7, BaseDelay = TimeSpan.FromSeconds(3), Backoff = BackoffKind.Linear, Jitter = 0 };
+        var copy = policy.WithShouldRetry(ex => ex is TimeoutException);
+        copy.MaxRetries.Should().Be(7);
+        copy.GetDelay(2).Should().Be(TimeSpan.FromSeconds(6));
+        copy.ShouldRetry!(new TimeoutException()).Should().BeTrue();
+        policy.ShouldRetry.Should().BeNull();
+    }
 }

@@ -276,6 +276,27 @@ public abstract class PubSubContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failure_that_ShouldRetry_rejects_is_dead_lettered_without_retries()
+    {
+        var attempts = 0;
+        var deadLettered = new Countdown(2);
+        DeadLetters.Added += _ => deadLettered.Signal();
+        var policy = NoDelayRetries(5).WithShouldRetry(ex => ex is not ArgumentException);
+        Bus.Subscribe<Ping>(ping =>
+        {
+            Interlocked.Increment(ref attempts);
+            throw ping.Sequence == 1 ? new ArgumentException("permanent") : new InvalidOperationException("transient");
+        }, Options(o => o.RetryPolicy = policy));
+
+        await Bus.PublishAsync(new Ping(0, 1));
+        await Bus.PublishAsync(new Ping(0, 2));
+
+        await deadLettered.WaitAsync("both dead letters");
+        DeadLetters.ToList().Select(l => (((Ping)l.Message).Sequence, l.Attempts)).Should().BeEquivalentTo([(1, 1), (2, 6)]);
+        Volatile.Read(ref attempts).Should().Be(7);
+    }
+
+    [Fact]
     public async Task A_handler_exception_never_reaches_the_publisher()
     {
         var failures = new Countdown(1);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace EventBus.Tests.TestUtilities;
 
 /// <summary>A logger factory that keeps every formatted message, for assertions on logs.</summary>
-internal sealed class CollectingLoggerFactory : ILoggerFactory
+public sealed class CollectingLoggerFactory : ILoggerFactory
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
 
@@ -20,7 +20,7 @@ internal sealed class CollectingLoggerFactory : ILoggerFactory
     {
     }
 
-    internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);
+    public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);
 
     private sealed class Logger(CollectingLoggerFactory owner, string category) : ILogger
     {

@@ -1,7 +1,7 @@
 namespace EventBus.Tests.TestUtilities;
 
 /// <summary>Completes a task once <see cref="Signal"/> was called a given number of times.</summary>
-internal sealed class Countdown
+public sealed class Countdown
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _remaining;

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace EventBus.Tests.TestUtilities;
 
 /// <summary>Records what a handler received, thread-safely, and signals when enough arrived.</summary>
-internal sealed class Recorder<T>
+public sealed class Recorder<T>
 {
     private readonly ConcurrentQueue<T> _items = new();
     private readonly Countdown _expected;

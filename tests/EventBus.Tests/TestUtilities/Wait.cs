@@ -2,7 +2,7 @@ namespace EventBus.Tests.TestUtilities;
 
 /// <summary>Generous bounds for waiting on signals. Tests never sleep to let something happen;
 /// they wait for a signal and fail if it does not come within these bounds.</summary>
-internal static class Wait
+public static class Wait
 {
     /// <summary>How long a test waits for something that should happen promptly.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventBus.DependencyInjection.Internal;
+
+/// <summary>A handler class registered with <c>AddHandler</c>, subscribed when the bus is created.</summary>
+internal abstract class HandlerRegistration
+{
+    internal abstract IEventSubscription Subscribe(IEventBus bus, IServiceProvider services);
+}
+
+/// <summary>Subscribes <typeparamref name="THandler"/> so that every event is handled in its own scope.</summary>
+internal sealed class HandlerRegistration<TEvent, THandler> : HandlerRegistration
+    where THandler : class, IEventHandler<TEvent>
+{
+    internal HandlerRegistration(SubscriptionOptions options)
+    {
+        // Retrying cannot help once the container is gone; everything else follows the user's policy.
+        var userPredicate = options.RetryPolicy.ShouldRetry;
+        options.RetryPolicy = options.RetryPolicy.WithShouldRetry(
+            error => error is not ContainerDisposedException && (userPredicate?.Invoke(error) ?? true));
+        Options = options;
+    }
+
+    internal SubscriptionOptions Options { get; }
+
+    internal override IEventSubscription Subscribe(IEventBus bus, IServiceProvider services)
+    {
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        return bus.Subscribe<TEvent>((@event, context, cancellationToken) => HandleAsync(scopes, @event, context, cancellationToken), Options);
+    }
+
+    private static async ValueTask HandleAsync(IServiceScopeFactory scopes, TEvent @event, EventContext context, CancellationToken cancellationToken)
+    {
+        // A scope per event: scoped services are never shared between events, or between the
+        // parallel calls of a subscription with MaxConcurrency above 1.
+        AsyncServiceScope scope;
+        try
+        {
+            scope = scopes.CreateAsyncScope();
+        }
+        catch (ObjectDisposedException disposed)
+        {
+            throw new ContainerDisposedException(typeof(THandler), disposed);
+        }
+
+        await using (scope.ConfigureAwait(false))
+        {
+            var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+            await handler.HandleAsync(@event, context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
