@@ -241,8 +241,11 @@ internal sealed class InProcessEventBus : IEventBus
         var statistics = subscription.GetStatistics();
         lock (_gate)
         {
-            _retired = Add(_retired, statistics);
-            subscription.IsRetired = true;
+            if (!subscription.IsRetired)
+            {
+                _retired = Add(_retired, statistics);
+                subscription.IsRetired = true;
+            }
         }
     }
 

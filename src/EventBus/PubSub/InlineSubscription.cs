@@ -47,6 +47,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
     {
         if (_halted)
         {
+            LoseRacingPublish(@event, context);
             return;
         }
 
@@ -67,6 +68,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
     {
         if (_halted)
         {
+            LoseRacingPublish(@event, context);
             return new ValueTask<bool>(true);
         }
 
@@ -97,6 +99,10 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
         return AwaitHandlerAsync(pending, @event, context);
     }
+
+    /// <summary>A publish that read its route before this subscription stopped reached it afterwards:
+    /// the publisher counts the event as accepted, so it is reported, not skipped in silence.</summary>
+    private void LoseRacingPublish(T @event, EventContext? context) => Lose(@event, context, _haltReason);
 
     private async ValueTask<bool> AwaitHandlerAsync(ValueTask pending, T @event, EventContext? context)
     {
@@ -163,12 +169,13 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         }
     }
 
-    public override async Task<long> DrainAsync(CancellationToken deadline)
+    protected override async Task<long> DrainCoreAsync(CancellationToken deadline)
     {
         try
         {
+            // Not halted: a publish that got past the bus's closed check before the drain began
+            // still runs its inline handlers, as it would have a moment earlier.
             await _pending.WhenZero().WaitAsync(deadline).ConfigureAwait(false);
-            _halted = true;
             return 0;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -176,12 +183,12 @@ internal sealed class InlineSubscription<T> : Subscription<T>
             _deadlinePassed = true;
             var left = Math.Max(0, _pending.Count);
             CountAbandoned(left);
-            Halt(DropReason.Abandoned, waitForRunningHandlers: false);
+            HaltCore(DropReason.Abandoned, waitForRunningHandlers: false);
             return left;
         }
     }
 
-    public override void Halt(DropReason reason, bool waitForRunningHandlers)
+    protected override void HaltCore(DropReason reason, bool waitForRunningHandlers)
     {
         _haltReason = reason;
         _halted = true;

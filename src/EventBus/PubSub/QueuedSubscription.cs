@@ -15,7 +15,7 @@ namespace EventBus.PubSub;
 /// into the buffer as space frees, so they neither block anyone nor overtake one another. Their
 /// number is bounded by <see cref="SubscriptionOptions.OverflowCapacity"/>.</para>
 /// <para>Each worker marks itself busy before it looks at the halted flag and calls the handler.
-/// <see cref="Halt"/> sets the flag and then issues a process-wide memory barrier, so afterwards
+/// <see cref="HaltCore"/> sets the flag and then issues a process-wide memory barrier, so afterwards
 /// it sees every worker that might still call the handler: the hot path pays two plain stores and
 /// a load per event instead of an interlocked operation.</para>
 /// </remarks>
@@ -227,6 +227,9 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
 
     private ValueTask HandleAsync(Envelope<T> envelope, Worker worker, CancellationToken stop)
     {
+        // A synchronous handler that sets an AsyncLocal would change this loop's context and leak
+        // the value into the next event's handler; put the loop's context back if it changed.
+        var loopContext = ExecutionContext.Capture();
         ValueTask pending;
         try
         {
@@ -234,8 +237,11 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
         catch (Exception ex)
         {
+            RestoreContext(loopContext);
             return RecoverAsync(envelope, ex, worker, stop);
         }
+
+        RestoreContext(loopContext);
 
         if (pending.IsCompletedSuccessfully)
         {
@@ -244,6 +250,14 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
 
         return AwaitHandlerAsync(pending, envelope, worker, stop);
+    }
+
+    private static void RestoreContext(ExecutionContext? loopContext)
+    {
+        if (loopContext is not null && !ReferenceEquals(ExecutionContext.Capture(), loopContext))
+        {
+            ExecutionContext.Restore(loopContext);
+        }
     }
 
     private async ValueTask AwaitHandlerAsync(ValueTask pending, Envelope<T> envelope, Worker worker, CancellationToken stop)
@@ -276,7 +290,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
     }
 
-    public override async Task<long> DrainAsync(CancellationToken deadline)
+    protected override async Task<long> DrainCoreAsync(CancellationToken deadline)
     {
         _intakeClosed = true;
         try
@@ -296,14 +310,14 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
     private async Task<long> AbandonAsync()
     {
         var before = GetStatistics().Abandoned;
-        Halt(DropReason.Abandoned, waitForRunningHandlers: false);
+        HaltCore(DropReason.Abandoned, waitForRunningHandlers: false);
 
         // With the channel completed, pending overflow writes fail at once; wait for them to report.
         await _overflow.WhenZero().ConfigureAwait(false);
         return GetStatistics().Abandoned - before;
     }
 
-    public override void Halt(DropReason reason, bool waitForRunningHandlers)
+    protected override void HaltCore(DropReason reason, bool waitForRunningHandlers)
     {
         _intakeClosed = true;
         _haltReason = reason;
@@ -361,10 +375,12 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
     }
 
+    protected override bool IsOwnConsumer(object? consumer) => consumer is not null && Array.IndexOf(_workers, consumer) >= 0;
+
     private Task WhenWorkersDone()
     {
         var current = HandlerScope.Current;
-        if (current is null || Array.IndexOf(_workers, current) < 0)
+        if (!IsOwnConsumer(current))
         {
             return Task.WhenAll(_workerTasks);
         }

@@ -1,4 +1,5 @@
 using EventBus.Delivery;
+using EventBus.Internal;
 
 namespace EventBus.PubSub;
 
@@ -6,7 +7,9 @@ namespace EventBus.PubSub;
 /// dispose protocol.</summary>
 internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
 {
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stopClaimed;
+    private int _disposed;
     private long _dropped;
     private long _abandoned;
 
@@ -75,11 +78,14 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
 
     public void Dispose()
     {
-        if (!TryBeginStop())
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
+        // Unsubscribing halts at once even while a drain (the bus's or DisposeAsync's) is under
+        // way: the promise is that no handler call starts after Dispose returns.
+        TryBeginStop();
         Bus.Unregister(this);
         Halt(DropReason.Unsubscribed, waitForRunningHandlers: true);
         Bus.Retire(this);
@@ -87,23 +93,55 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
 
     public async ValueTask DisposeAsync()
     {
-        if (!TryBeginStop())
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
         Bus.Unregister(this);
-        using (var deadline = Bus.CreateDrainDeadline())
+        if (TryBeginStop())
         {
-            await DrainAsync(deadline.Token).ConfigureAwait(false);
-        }
+            using (var deadline = Bus.CreateDrainDeadline())
+            {
+                await DrainAsync(deadline.Token).ConfigureAwait(false);
+            }
 
-        Bus.Retire(this);
+            Bus.Retire(this);
+        }
+        else if (!IsOwnConsumer(HandlerScope.Current))
+        {
+            // The bus is draining this subscription already: finish when it does. (From inside
+            // this subscription's own handler that would wait on itself, so it returns at once.)
+            await _stopped.Task.ConfigureAwait(false);
+        }
     }
 
-    public abstract Task<long> DrainAsync(CancellationToken deadline);
+    public async Task<long> DrainAsync(CancellationToken deadline)
+    {
+        try
+        {
+            return await DrainCoreAsync(deadline).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
 
-    public abstract void Halt(DropReason reason, bool waitForRunningHandlers);
+    public void Halt(DropReason reason, bool waitForRunningHandlers)
+    {
+        HaltCore(reason, waitForRunningHandlers);
+        _stopped.TrySetResult();
+    }
+
+    /// <summary>Delivers what was accepted, until <paramref name="deadline"/>; returns how many were abandoned.</summary>
+    protected abstract Task<long> DrainCoreAsync(CancellationToken deadline);
+
+    /// <summary>Stops at once; buffered events are lost with <paramref name="reason"/>, each counted and reported.</summary>
+    protected abstract void HaltCore(DropReason reason, bool waitForRunningHandlers);
+
+    /// <summary>Whether <paramref name="consumer"/> (a <see cref="HandlerScope"/> marker) is one of this subscription's consumer loops.</summary>
+    protected virtual bool IsOwnConsumer(object? consumer) => false;
 
     public override string ToString() => $"{Name} ({Mode}, {typeof(T).Name}{(Topic is null ? string.Empty : " on '" + Topic + "'")})";
 
