@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace EventBus;
@@ -21,6 +22,19 @@ public sealed class EventBusOptions
     /// <summary>Where the bus logs handler failures, dead letters, drops and drains. Payloads are never logged.</summary>
     /// <value>The default is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Creates the bus's <see cref="Meter"/> (named <see cref="EventBusDiagnostics.MeterName"/>). The
+    /// dependency-injection package sets the container's factory.</summary>
+    /// <value>The default is <see langword="null"/>: the bus creates a meter of its own and disposes it with the bus.</value>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// How a handler's <c>process</c> span relates to the publisher's <c>publish</c> span: linked (a
+    /// separate trace per delivery, the messaging convention for asynchronous hand-offs) or, when
+    /// <see langword="false"/>, parented (the whole flow in one trace).
+    /// </summary>
+    /// <value>The default is <see langword="true"/> (linked).</value>
+    public bool LinkProcessSpans { get; set; } = true;
 
     /// <summary>Where dead letters go unless a subscription names its own sink.</summary>
     /// <value>The default is a new in-memory <see cref="DeadLetterQueue"/>.</value>

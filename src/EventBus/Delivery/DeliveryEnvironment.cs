@@ -20,9 +20,13 @@ internal sealed class DeliveryEnvironment
         ILoggerFactory? loggerFactory,
         IDeadLetterSink deadLetterSink,
         Action<DroppedEvent>? onDropped,
-        Action<DeliveryError>? onError)
+        Action<DeliveryError>? onError,
+        MessagingTelemetry telemetry,
+        bool linkProcessSpans)
     {
         Time = timeProvider;
+        Telemetry = telemetry;
+        LinkProcessSpans = linkProcessSpans;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(Log.CategoryName);
         DeadLetterSink = deadLetterSink;
         _onDropped = onDropped;
@@ -35,11 +39,29 @@ internal sealed class DeliveryEnvironment
 
     internal IDeadLetterSink DeadLetterSink { get; }
 
-    internal static DeliveryEnvironment From(EventBusOptions options) => new(
-        options.TimeProvider, options.LoggerFactory, options.DeadLetterSink, options.OnDropped, options.OnError);
+    internal MessagingTelemetry Telemetry { get; }
 
-    /// <summary>Creates the context of one publish.</summary>
-    internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options)
+    internal bool LinkProcessSpans { get; }
+
+    /// <summary>Builds the environment of a bus (or queue) from its options.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="observeDepth">Reports the owner's consumers' depths, for the depth gauge.</param>
+    /// <param name="consumerTagKey">How consumers are named in telemetry tags.</param>
+    internal static DeliveryEnvironment From(
+        EventBusOptions options, Func<IEnumerable<System.Diagnostics.Metrics.Measurement<long>>> observeDepth, string consumerTagKey) => new(
+        options.TimeProvider,
+        options.LoggerFactory,
+        options.DeadLetterSink,
+        options.OnDropped,
+        options.OnError,
+        new MessagingTelemetry(options.MeterFactory, observeDepth, consumerTagKey),
+        options.LinkProcessSpans);
+
+    /// <summary>Creates the telemetry wrapper for one consumer's handler attempts.</summary>
+    internal ConsumerTelemetry ForConsumer(string consumerName) => new(Telemetry, Time, consumerName, LinkProcessSpans);
+
+    /// <summary>Creates the context of one publish, carrying <paramref name="publish"/>'s trace context when there is one.</summary>
+    internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options, Activity? publish)
     {
         var now = Time.GetUtcNow();
         return new EventContext(EventContext.NewId(now), now, eventType)
@@ -47,14 +69,19 @@ internal sealed class DeliveryEnvironment
             Topic = topic,
             CorrelationId = options?.CorrelationId,
             Headers = options?.Headers!,
-            TraceContext = Activity.Current?.Context ?? default,
+            TraceContext = (publish ?? Activity.Current)?.Context ?? default,
         };
     }
+
+    /// <summary>Creates the context of one publish.</summary>
+    internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options) =>
+        CreateContext(eventType, topic, options, publish: null);
 
     /// <summary>Reports an event that was not handled. The caller has already counted it.</summary>
     internal void ReportDropped<T>(T item, EventContext? context, string source, DropReason reason)
     {
         var typeName = item?.GetType().Name ?? typeof(T).Name;
+        Telemetry.RecordDropped(source, context?.Topic ?? typeName, reason);
         if (reason is DropReason.Abandoned or DropReason.Unsubscribed or DropReason.Rejected)
         {
             Log.EventLost(Logger, source, typeName, context?.Id, reason);

@@ -18,6 +18,7 @@ internal sealed class RetryRunner<T>
     private readonly DeliveryEnvironment _environment;
     private readonly IDeadLetterSink _sink;
     private readonly string _source;
+    private readonly ConsumerTelemetry _telemetry;
     private long _failedAttempts;
     private long _retried;
     private long _deadLettered;
@@ -30,6 +31,7 @@ internal sealed class RetryRunner<T>
         _environment = environment;
         _sink = sink ?? environment.DeadLetterSink;
         _source = source;
+        _telemetry = environment.ForConsumer(source);
     }
 
     internal RetryPolicy Policy => _policy;
@@ -77,6 +79,7 @@ internal sealed class RetryRunner<T>
             }
 
             Interlocked.Increment(ref _retried);
+            _environment.Telemetry.RecordRetried(_source, MessagingTelemetry.DestinationOf(item?.GetType() ?? typeof(T), context));
             try
             {
                 await Task.Delay(delay, _environment.Time, stop).ConfigureAwait(false);
@@ -89,7 +92,7 @@ internal sealed class RetryRunner<T>
             attempt++;
             try
             {
-                await _handler.InvokeAsync(item, context, stop).ConfigureAwait(false);
+                await InvokeAsync(item, context, attempt, stop).ConfigureAwait(false);
                 return DeliveryOutcome.Delivered;
             }
             catch (Exception ex)
@@ -106,6 +109,7 @@ internal sealed class RetryRunner<T>
         var type = item?.GetType() ?? typeof(T);
         context ??= _environment.CreateContext(type, topic: null, options: null);
         Interlocked.Increment(ref _deadLettered);
+        _environment.Telemetry.RecordDeadLettered(_source, MessagingTelemetry.DestinationOf(type, context));
         Log.DeadLettered(_environment.Logger, error, _source, attempts, type.Name, context.Id);
         var deadLetter = new DeadLetter(item!, type, context, _source, error, attempts, firstFailedAt, _environment.Time.GetUtcNow());
         try
@@ -120,6 +124,15 @@ internal sealed class RetryRunner<T>
                 DeliveryErrorKind.DeadLetterSinkFailed, sinkError, _source, type, context, attempts, willRetry: false));
         }
     }
+
+    /// <summary>Calls the handler once, inside a process span when someone listens.</summary>
+    internal ValueTask InvokeAsync(T item, EventContext? context, int attempt, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? _telemetry.InvokeAsync(_handler, item, context, attempt, batchSize: 0, cancellationToken)
+            : _handler.InvokeAsync(item, context, cancellationToken);
+
+    /// <summary>The telemetry of this consumer's handler attempts.</summary>
+    internal ConsumerTelemetry Telemetry => _telemetry;
 
     private bool IsWorthRetrying(Exception error)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using EventBus.Delivery;
 using EventBus.Diagnostics;
@@ -31,7 +32,7 @@ internal sealed class InProcessEventBus : IEventBus
 
     internal InProcessEventBus(EventBusOptions options)
     {
-        Environment = DeliveryEnvironment.From(options);
+        Environment = DeliveryEnvironment.From(options, ObserveDepth, Conventions.SubscriptionName);
         DrainTimeout = options.DrainTimeout;
     }
 
@@ -156,6 +157,7 @@ internal sealed class InProcessEventBus : IEventBus
         }
 
         _state = Disposed;
+        Environment.Telemetry.Dispose();
     }
 
     public void Dispose()
@@ -188,6 +190,7 @@ internal sealed class InProcessEventBus : IEventBus
         }
 
         owner?.TrySetResult(BuildResult(subscriptions, abandonedNow: -1, Environment.Time.GetElapsedTime(start)));
+        Environment.Telemetry.Dispose();
     }
 
     internal void ThrowIfClosed()
@@ -406,6 +409,32 @@ internal sealed class InProcessEventBus : IEventBus
 
         var completed = abandonedNow == 0;
         return new DrainResult(completed, total.Delivered, total.DeadLettered, total.Dropped, total.Abandoned, elapsed);
+    }
+
+    /// <summary>The depth gauge's callback: one measurement per live queued subscription.</summary>
+    private IEnumerable<Measurement<long>> ObserveDepth()
+    {
+        ISubscriptionEntry[] subscriptions;
+        lock (_gate)
+        {
+            subscriptions = [.. _subscriptions];
+        }
+
+        var measurements = new List<Measurement<long>>(subscriptions.Length);
+        foreach (var subscription in subscriptions)
+        {
+            if (subscription.Mode == DeliveryMode.Queued)
+            {
+                measurements.Add(new Measurement<long>(subscription.PendingCount, new TagList
+                {
+                    { Conventions.System, Conventions.SystemValue },
+                    { Conventions.DestinationName, subscription.Topic ?? subscription.EventType.Name },
+                    { Conventions.SubscriptionName, subscription.Name },
+                }));
+            }
+        }
+
+        return measurements;
     }
 
     private static SubscriptionStatistics Add(SubscriptionStatistics a, SubscriptionStatistics b) => new(

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventBus.Delivery;
 using EventBus.Internal;
 
@@ -51,6 +52,15 @@ internal sealed class InlineSubscription<T> : Subscription<T>
             return;
         }
 
+        if (Runner.Telemetry.IsObserved)
+        {
+            // With noWait the delivery never stays pending: an async handler finishes in the background.
+            var delivery = DeliverAsync(@event, context, noWait: true, CancellationToken.None);
+            Debug.Assert(delivery.IsCompleted, "A no-wait inline delivery completes synchronously.");
+            _ = delivery.IsCompleted && delivery.Result;
+            return;
+        }
+
         try
         {
             _syncHandler!(@event);
@@ -75,7 +85,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         ValueTask pending;
         try
         {
-            pending = Invoker.InvokeAsync(@event, context, _stop.Token);
+            pending = Runner.InvokeAsync(@event, context, attempt: 1, _stop.Token);
         }
         catch (Exception ex)
         {

@@ -233,7 +233,9 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         ValueTask pending;
         try
         {
-            pending = Invoker.InvokeAsync(envelope.Event, envelope.Context, stop);
+            pending = Runner.Telemetry.IsObserved
+                ? Runner.InvokeAsync(envelope.Event, envelope.Context, attempt: 1, stop)
+                : Invoker.InvokeAsync(envelope.Event, envelope.Context, stop);
         }
         catch (Exception ex)
         {

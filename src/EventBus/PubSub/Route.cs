@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EventBus.Diagnostics;
 
 namespace EventBus.PubSub;
 
@@ -36,6 +37,12 @@ internal sealed class Route<T> : IRoute
 
     void IRoute.OnUnsubscribed(ISubscriptionEntry entry) => Volatile.Write(ref _snapshot, _snapshot.Without(entry));
 
+    /// <summary>The span name of a publish on this route, built once.</summary>
+    private string PublishSpanName => field ??= $"{Conventions.Publish} {Destination}";
+
+    /// <summary>The low-cardinality destination: the topic, else the event type's name.</summary>
+    private string Destination => Topic ?? RuntimeType.Name;
+
     /// <summary>Delivers one event to every target of the current snapshot.</summary>
     /// <param name="event">The event (not null).</param>
     /// <param name="options">The publisher's options, or null.</param>
@@ -45,8 +52,38 @@ internal sealed class Route<T> : IRoute
     {
         _bus.ThrowIfClosed();
         var snapshot = Volatile.Read(ref _snapshot);
-        var context = snapshot.NeedsContext ? _bus.Environment.CreateContext(RuntimeType, Topic, options) : null;
+        if (_bus.Environment.Telemetry.PublishObserved)
+        {
+            return PublishObservedAsync(snapshot, @event, options, noWait, cancellationToken);
+        }
 
+        var context = snapshot.NeedsContext ? _bus.Environment.CreateContext(RuntimeType, Topic, options) : null;
+        return Deliver(snapshot, @event, context, noWait, cancellationToken);
+    }
+
+    /// <summary>A publish someone listens to: inside a producer span, with a context that carries it, counted.</summary>
+    private async ValueTask PublishObservedAsync(
+        RouteSnapshot<T> snapshot, T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)
+    {
+        using var activity = MessagingTelemetry.StartPublish(PublishSpanName, Destination);
+        var context = _bus.Environment.CreateContext(RuntimeType, Topic, options, activity);
+        activity?.SetTag(Conventions.MessageId, context.Id.ToString());
+        try
+        {
+            await Deliver(snapshot, @event, context, noWait, cancellationToken).ConfigureAwait(false);
+            _bus.Environment.Telemetry.RecordSent(Destination, error: null);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag(Conventions.ErrorType, ex.GetType().FullName);
+            _bus.Environment.Telemetry.RecordSent(Destination, ex);
+            throw;
+        }
+    }
+
+    private static ValueTask Deliver(RouteSnapshot<T> snapshot, T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
+    {
         // Inline handlers first, so they run on the publisher's thread before any wait for space.
         var inline = snapshot.Inline;
         for (var i = 0; i < inline.Length; i++)

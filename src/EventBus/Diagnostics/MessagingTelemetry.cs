@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Reflection;
+
+namespace EventBus.Diagnostics;
+
+/// <summary>
+/// The traces and metrics of one bus or work queue: the shared <see cref="ActivitySource"/>, and a
+/// <see cref="Meter"/> from the application's <see cref="IMeterFactory"/> when there is one (a meter
+/// of our own otherwise, disposed with its owner).
+/// </summary>
+/// <remarks>
+/// Every instrument is created up front, so the hot paths only ask <see cref="PublishObserved"/> or
+/// <see cref="ProcessObserved"/> (a few field reads) and build nothing when nobody listens.
+/// </remarks>
+internal sealed class MessagingTelemetry : IDisposable
+{
+    internal static readonly string Version =
+        typeof(MessagingTelemetry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    internal static readonly ActivitySource Source = new(EventBusDiagnostics.ActivitySourceName, Version);
+
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+
+    /// <param name="meterFactory">The application's meter factory, if any.</param>
+    /// <param name="observeDepth">Reports the depth of every consumer, for the depth gauge.</param>
+    /// <param name="consumerTagKey">How consumers are named in tags: <see cref="Conventions.SubscriptionName"/>
+    /// for a bus's subscriptions, <see cref="Conventions.ConsumerGroupName"/> for a work queue.</param>
+    internal MessagingTelemetry(IMeterFactory? meterFactory, Func<IEnumerable<Measurement<long>>> observeDepth, string consumerTagKey)
+    {
+        ConsumerTagKey = consumerTagKey;
+        if (meterFactory is not null)
+        {
+            _meter = meterFactory.Create(new MeterOptions(EventBusDiagnostics.MeterName) { Version = Version });
+        }
+        else
+        {
+            _meter = new Meter(EventBusDiagnostics.MeterName, Version);
+            _ownsMeter = true;
+        }
+
+        Sent = _meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Messages published or enqueued.");
+        Consumed = _meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages handed to a handler.");
+        ProcessDuration = _meter.CreateHistogram<double>("messaging.process.duration", "s", "Duration of one handler attempt.");
+        Lag = _meter.CreateHistogram<double>("eventbus.consumer.lag", "s", "Time from publish to the start of the first handler attempt.");
+        Dropped = _meter.CreateCounter<long>("eventbus.messages.dropped", "{message}", "Messages not handled, by reason (full mode, rejection, unsubscription, abandonment).");
+        Retried = _meter.CreateCounter<long>("eventbus.messages.retried", "{message}", "Retries scheduled after a failed handler attempt.");
+        DeadLettered = _meter.CreateCounter<long>("eventbus.messages.dead_lettered", "{message}", "Messages sent to the dead-letter sink.");
+        _meter.CreateObservableGauge("eventbus.queue.depth", observeDepth, "{message}", "Messages buffered and not yet handed to a handler, per subscription or queue.");
+    }
+
+    /// <summary>The tag that names a consumer: subscription name or consumer group name.</summary>
+    internal string ConsumerTagKey { get; }
+
+    internal Counter<long> Sent { get; }
+
+    internal Counter<long> Consumed { get; }
+
+    internal Histogram<double> ProcessDuration { get; }
+
+    internal Histogram<double> Lag { get; }
+
+    internal Counter<long> Dropped { get; }
+
+    internal Counter<long> Retried { get; }
+
+    internal Counter<long> DeadLettered { get; }
+
+    /// <summary>Whether a publish has anything to report: a span listener, or a publish-side instrument
+    /// (the lag needs the publish timestamp, so it counts here too).</summary>
+    internal bool PublishObserved => Source.HasListeners() || Sent.Enabled || Lag.Enabled;
+
+    /// <summary>Whether a handler attempt has anything to report.</summary>
+    internal bool ProcessObserved => Source.HasListeners() || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled;
+
+    /// <summary>Starts the producer span of a publish or enqueue, or returns null when nobody samples it.</summary>
+    internal static Activity? StartPublish(string spanName, string destination)
+    {
+        var activity = Source.StartActivity(spanName, ActivityKind.Producer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(Conventions.System, Conventions.SystemValue);
+            activity.SetTag(Conventions.OperationName, Conventions.Publish);
+            activity.SetTag(Conventions.OperationType, Conventions.Send);
+            activity.SetTag(Conventions.DestinationName, destination);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Counts a message sent (or one whose publish failed, with its error type).</summary>
+    internal void RecordSent(string destination, Exception? error)
+    {
+        if (!Sent.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { Conventions.System, Conventions.SystemValue },
+            { Conventions.OperationName, Conventions.Publish },
+            { Conventions.DestinationName, destination },
+        };
+        if (error is not null)
+        {
+            tags.Add(Conventions.ErrorType, error.GetType().FullName);
+        }
+
+        Sent.Add(1, tags);
+    }
+
+    /// <summary>Counts a message that was not handled, tagged with why.</summary>
+    internal void RecordDropped(string source, string destination, DropReason reason)
+    {
+        if (Dropped.Enabled)
+        {
+            Dropped.Add(1, Tags(source, destination, Conventions.DropReason, reason.ToString()));
+        }
+    }
+
+    internal void RecordRetried(string source, string destination)
+    {
+        if (Retried.Enabled)
+        {
+            Retried.Add(1, Tags(source, destination));
+        }
+    }
+
+    internal void RecordDeadLettered(string source, string destination)
+    {
+        if (DeadLettered.Enabled)
+        {
+            DeadLettered.Add(1, Tags(source, destination));
+        }
+    }
+
+    /// <summary>The low-cardinality destination of a message: its topic, else its type's name.</summary>
+    internal static string DestinationOf(Type messageType, EventContext? context) => context?.Topic ?? messageType.Name;
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+
+    private TagList Tags(string source, string destination, string? extraKey = null, string? extraValue = null)
+    {
+        var tags = new TagList
+        {
+            { Conventions.System, Conventions.SystemValue },
+            { Conventions.DestinationName, destination },
+            { ConsumerTagKey, source },
+        };
+        if (extraKey is not null)
+        {
+            tags.Add(extraKey, extraValue);
+        }
+
+        return tags;
+    }
+}
