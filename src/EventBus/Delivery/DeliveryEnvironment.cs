@@ -55,7 +55,7 @@ internal sealed class DeliveryEnvironment
     internal void ReportDropped<T>(T item, EventContext? context, string source, DropReason reason)
     {
         var typeName = item?.GetType().Name ?? typeof(T).Name;
-        if (reason is DropReason.Abandoned or DropReason.Unsubscribed or DropReason.Rejected)
+        if (reason is DropReason.Abandoned or DropReason.Unsubscribed or DropReason.Rejected or DropReason.HandlerFailed)
         {
             Log.EventLost(Logger, source, typeName, context?.Id, reason);
         }
