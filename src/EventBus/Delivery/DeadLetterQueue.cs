@@ -82,6 +82,37 @@ public sealed class DeadLetterQueue : IDeadLetterSink
         }
     }
 
+    /// <summary>Removes and returns the dead letters held now that match <paramref name="match"/>, oldest
+    /// first, leaving the others in place (for example, the letters of one work queue, to re-drive them).</summary>
+    /// <param name="match">Selects the dead letters to remove. Called under the queue's lock: keep it short
+    /// and do not call back into this queue.</param>
+    /// <returns>The removed dead letters.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="match"/> is null.</exception>
+    public IReadOnlyList<DeadLetter> TakeAll(Predicate<DeadLetter> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        lock (_gate)
+        {
+            var taken = new List<DeadLetter>();
+            var count = _items.Count;
+            for (var i = 0; i < count; i++)
+            {
+                // Rotate through the queue once: matches leave, the rest go back in their order.
+                var item = _items.Dequeue();
+                if (match(item))
+                {
+                    taken.Add(item);
+                }
+                else
+                {
+                    _items.Enqueue(item);
+                }
+            }
+
+            return taken;
+        }
+    }
+
     /// <inheritdoc />
     public ValueTask WriteAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {

@@ -47,14 +47,18 @@ internal sealed class DeliveryEnvironment
     /// <param name="options">The options.</param>
     /// <param name="observeDepth">Reports the owner's consumers' depths, for the depth gauge.</param>
     /// <param name="consumerTagKey">How consumers are named in telemetry tags.</param>
+    /// <param name="queueName">The work queue's name, or null for a bus.</param>
     internal static DeliveryEnvironment From(
-        EventBusOptions options, Func<IEnumerable<System.Diagnostics.Metrics.Measurement<long>>> observeDepth, string consumerTagKey) => new(
+        EventBusOptions options,
+        Func<IEnumerable<System.Diagnostics.Metrics.Measurement<long>>> observeDepth,
+        string consumerTagKey,
+        string? queueName = null) => new(
         options.TimeProvider,
         options.LoggerFactory,
         options.DeadLetterSink,
         options.OnDropped,
         options.OnError,
-        new MessagingTelemetry(options.MeterFactory, observeDepth, consumerTagKey),
+        new MessagingTelemetry(options.MeterFactory, observeDepth, consumerTagKey, queueName),
         options.LinkProcessSpans);
 
     /// <summary>Creates the telemetry wrapper for one consumer's handler attempts.</summary>
@@ -81,8 +85,8 @@ internal sealed class DeliveryEnvironment
     internal void ReportDropped<T>(T item, EventContext? context, string source, DropReason reason)
     {
         var typeName = item?.GetType().Name ?? typeof(T).Name;
-        Telemetry.RecordDropped(source, context?.Topic ?? typeName, reason);
-        if (reason is DropReason.Abandoned or DropReason.Unsubscribed or DropReason.Rejected)
+        Telemetry.RecordDropped(source, Telemetry.QueueName ?? context?.Topic ?? typeName, reason);
+        if (reason is DropReason.Abandoned or DropReason.Unsubscribed or DropReason.Rejected or DropReason.HandlerFailed)
         {
             Log.EventLost(Logger, source, typeName, context?.Id, reason);
         }

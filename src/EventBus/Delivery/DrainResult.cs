@@ -1,7 +1,9 @@
 namespace EventBus;
 
 /// <summary>What a drain (<c>CompleteAsync</c>) achieved, and the totals over the life of the bus or queue.</summary>
-public sealed class DrainResult
+/// <remarks>Not sealed so that a work queue can return a <see cref="WorkQueueDrainResult{T}"/> that also hands
+/// back the abandoned items.</remarks>
+public class DrainResult
 {
     /// <summary>Creates a drain result.</summary>
     /// <param name="completed">Whether everything accepted was handled before the deadline.</param>

@@ -23,4 +23,11 @@ public enum DropReason
 
     /// <summary>The drain deadline passed (or the bus was disposed without draining) before the event was handled.</summary>
     Abandoned = 5,
+
+    /// <summary>
+    /// The handler failed for good (after its retries, or at once under
+    /// <see cref="DeliveryGuarantee.AtMostOnce"/>) and the work queue was told not to dead-letter
+    /// failures (<see cref="WorkQueueOptions{T}.DeadLetterFailedItems"/> is <see langword="false"/>).
+    /// </summary>
+    HandlerFailed = 6,
 }

@@ -7,13 +7,16 @@ namespace EventBus.Delivery;
 /// Shared by subscriptions and work queues; one instance per consumer, safe for concurrent use.
 /// </summary>
 /// <remarks>
-/// The first attempt is made by the caller on its fast path (no allocation when it succeeds); the
+/// <para>The first attempt is made by the caller on its fast path (no allocation when it succeeds); the
 /// runner is entered only after a failure. Counters are updated with interlocked operations: they
-/// sit on the failure path only.
+/// sit on the failure path only.</para>
+/// <para>Two ways to use it: <see cref="ContinueAfterFailureAsync"/> retries in place (a subscription
+/// keeps its order by waiting out the backoff), while a work queue calls <see cref="RecordFailure"/>
+/// after each failed attempt and schedules the next attempt itself, so a backoff never holds a worker.</para>
 /// </remarks>
 internal sealed class RetryRunner<T>
 {
-    private readonly HandlerInvoker<T> _handler;
+    private readonly HandlerInvoker<T>? _handler;
     private readonly RetryPolicy _policy;
     private readonly DeliveryEnvironment _environment;
     private readonly IDeadLetterSink _sink;
@@ -25,8 +28,15 @@ internal sealed class RetryRunner<T>
     private long _deadLetterSinkFailures;
 
     internal RetryRunner(HandlerInvoker<T> handler, RetryPolicy policy, DeliveryEnvironment environment, IDeadLetterSink? sink, string source)
+        : this(policy, environment, sink, source)
     {
         _handler = handler;
+    }
+
+    /// <summary>A runner for a caller that makes every attempt itself (<see cref="RecordFailure"/> and
+    /// <see cref="DeadLetterAsync"/> only; <see cref="ContinueAfterFailureAsync"/> needs a handler).</summary>
+    internal RetryRunner(RetryPolicy policy, DeliveryEnvironment environment, IDeadLetterSink? sink, string source)
+    {
         _policy = policy;
         _environment = environment;
         _sink = sink ?? environment.DeadLetterSink;
@@ -57,6 +67,7 @@ internal sealed class RetryRunner<T>
     internal async ValueTask<DeliveryOutcome> ContinueAfterFailureAsync(
         T item, EventContext? context, Exception error, int failedAttempt, CancellationToken stop)
     {
+        var handler = _handler ?? throw new InvalidOperationException("This runner was created without a handler.");
         var firstFailedAt = _environment.Time.GetUtcNow();
         var attempt = failedAttempt;
         while (true)
@@ -67,19 +78,12 @@ internal sealed class RetryRunner<T>
                 return DeliveryOutcome.Abandoned;
             }
 
-            Interlocked.Increment(ref _failedAttempts);
-            var willRetry = attempt <= _policy.MaxRetries && IsWorthRetrying(error);
-            var delay = willRetry ? _policy.GetDelay(attempt) : TimeSpan.Zero;
-            ReportFailure(item, context, error, attempt, willRetry, delay);
-
-            if (!willRetry)
+            if (RecordFailure(item?.GetType() ?? typeof(T), context, error, attempt, mayRetry: true) is not { } delay)
             {
                 await DeadLetterAsync(item, context, error, attempt, firstFailedAt, stop).ConfigureAwait(false);
                 return DeliveryOutcome.DeadLettered;
             }
 
-            Interlocked.Increment(ref _retried);
-            _environment.Telemetry.RecordRetried(_source, MessagingTelemetry.DestinationOf(item?.GetType() ?? typeof(T), context));
             try
             {
                 await Task.Delay(delay, _environment.Time, stop).ConfigureAwait(false);
@@ -92,7 +96,7 @@ internal sealed class RetryRunner<T>
             attempt++;
             try
             {
-                await InvokeAsync(item, context, attempt, stop).ConfigureAwait(false);
+                await InvokeAsync(handler, item, context, attempt, stop).ConfigureAwait(false);
                 return DeliveryOutcome.Delivered;
             }
             catch (Exception ex)
@@ -102,6 +106,33 @@ internal sealed class RetryRunner<T>
         }
     }
 
+    /// <summary>
+    /// Counts and reports failed attempt <paramref name="attempt"/> and decides what comes next.
+    /// Never throws (user callbacks are isolated by <see cref="DeliveryEnvironment"/>).
+    /// </summary>
+    /// <param name="messageType">The type of the message (or of the items of a failed batch).</param>
+    /// <param name="context">The message's context, when one exists.</param>
+    /// <param name="error">The exception of the failed attempt.</param>
+    /// <param name="attempt">The number of the attempt that failed (1 for the first).</param>
+    /// <param name="mayRetry">False when the caller will not retry whatever the policy says (at-most-once).</param>
+    /// <returns>The backoff before the next attempt (counted as a retry), or <see langword="null"/> when
+    /// the policy is exhausted and the caller should give the message up.</returns>
+    internal TimeSpan? RecordFailure(Type messageType, EventContext? context, Exception error, int attempt, bool mayRetry)
+    {
+        Interlocked.Increment(ref _failedAttempts);
+        var willRetry = mayRetry && attempt <= _policy.MaxRetries && IsWorthRetrying(error);
+        var delay = willRetry ? _policy.GetDelay(attempt) : TimeSpan.Zero;
+        ReportFailure(messageType, context, error, attempt, willRetry, delay);
+        if (!willRetry)
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _retried);
+        _environment.Telemetry.RecordRetried(_source, _environment.Telemetry.DestinationOf(messageType, context));
+        return delay;
+    }
+
     /// <summary>Sends a message to the dead-letter sink, surfacing (never swallowing) a failing sink.</summary>
     internal async ValueTask DeadLetterAsync(
         T item, EventContext? context, Exception error, int attempts, DateTimeOffset firstFailedAt, CancellationToken stop)
@@ -109,7 +140,7 @@ internal sealed class RetryRunner<T>
         var type = item?.GetType() ?? typeof(T);
         context ??= _environment.CreateContext(type, topic: null, options: null);
         Interlocked.Increment(ref _deadLettered);
-        _environment.Telemetry.RecordDeadLettered(_source, MessagingTelemetry.DestinationOf(type, context));
+        _environment.Telemetry.RecordDeadLettered(_source, _environment.Telemetry.DestinationOf(type, context));
         Log.DeadLettered(_environment.Logger, error, _source, attempts, type.Name, context.Id);
         var deadLetter = new DeadLetter(item!, type, context, _source, error, attempts, firstFailedAt, _environment.Time.GetUtcNow());
         try
@@ -125,11 +156,15 @@ internal sealed class RetryRunner<T>
         }
     }
 
-    /// <summary>Calls the handler once, inside a process span when someone listens.</summary>
+    /// <summary>Calls this runner's handler once, inside a process span when someone listens.</summary>
     internal ValueTask InvokeAsync(T item, EventContext? context, int attempt, CancellationToken cancellationToken) =>
+        InvokeAsync(_handler ?? throw new InvalidOperationException("This runner was created without a handler."), item, context, attempt, cancellationToken);
+
+    /// <summary>Calls <paramref name="handler"/> once, inside a process span when someone listens.</summary>
+    internal ValueTask InvokeAsync(HandlerInvoker<T> handler, T item, EventContext? context, int attempt, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
-            ? _telemetry.InvokeAsync(_handler, item, context, attempt, batchSize: 0, cancellationToken)
-            : _handler.InvokeAsync(item, context, cancellationToken);
+            ? _telemetry.InvokeAsync(handler, item, context, attempt, batchSize: 0, cancellationToken)
+            : handler.InvokeAsync(item, context, cancellationToken);
 
     /// <summary>The telemetry of this consumer's handler attempts.</summary>
     internal ConsumerTelemetry Telemetry => _telemetry;
@@ -153,9 +188,8 @@ internal sealed class RetryRunner<T>
         }
     }
 
-    private void ReportFailure(T item, EventContext? context, Exception error, int attempt, bool willRetry, TimeSpan delay)
+    private void ReportFailure(Type type, EventContext? context, Exception error, int attempt, bool willRetry, TimeSpan delay)
     {
-        var type = item?.GetType() ?? typeof(T);
         if (willRetry)
         {
             Log.HandlerFailedWillRetry(_environment.Logger, error, _source, attempt, type.Name, context?.Id, delay.TotalMilliseconds);

@@ -25,10 +25,10 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
         HandlerInvoker<T> handler, T item, EventContext? context, int attempt, int batchSize, CancellationToken cancellationToken)
     {
         var messageType = item?.GetType() ?? typeof(T);
-        var destination = MessagingTelemetry.DestinationOf(messageType, context);
+        var destination = telemetry.DestinationOf(messageType, context);
         if (attempt == 1)
         {
-            RecordConsumed(destination, context);
+            RecordConsumed(destination, context, Math.Max(1, batchSize));
         }
 
         using var activity = StartProcess(destination, context, attempt, batchSize);
@@ -55,11 +55,11 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
         }
     }
 
-    private void RecordConsumed(string destination, EventContext? context)
+    private void RecordConsumed(string destination, EventContext? context, int messages)
     {
         if (telemetry.Consumed.Enabled)
         {
-            telemetry.Consumed.Add(1, new TagList
+            telemetry.Consumed.Add(messages, new TagList
             {
                 { Conventions.System, Conventions.SystemValue },
                 { Conventions.OperationName, Conventions.Process },

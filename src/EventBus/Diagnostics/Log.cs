@@ -48,4 +48,27 @@ internal static partial class Log
         Message = "{Owner} hit its drain deadline after {ElapsedMs} ms: delivered {Delivered}, dead-lettered {DeadLettered}, dropped {Dropped}, abandoned {Abandoned}")]
     internal static partial void DrainDeadlineExceeded(
         ILogger logger, string owner, double elapsedMs, long delivered, long deadLettered, long dropped, long abandoned);
+
+    // 1100-1199: work queues.
+
+    [LoggerMessage(EventId = 1101, EventName = "WorkQueueStarted", Level = LogLevel.Debug,
+        Message = "Work queue {Queue} started: {WorkerCount} worker(s), capacity {Capacity}, {Mode} mode, {Guarantee}")]
+    internal static partial void WorkQueueStarted(
+        ILogger logger, string queue, int workerCount, int capacity, string mode, DeliveryGuarantee guarantee);
+
+    [LoggerMessage(EventId = 1102, EventName = "BatchIsolating", Level = LogLevel.Warning,
+        Message = "A batch of {BatchSize} {ItemType} in {Queue} failed {Attempts} time(s); trying its items one by one to isolate the failing ones")]
+    internal static partial void BatchIsolating(ILogger logger, string queue, int batchSize, string itemType, int attempts);
+
+    [LoggerMessage(EventId = 1103, EventName = "AttemptTimedOut", Level = LogLevel.Warning,
+        Message = "The handler of {Queue} ran past its timeout of {TimeoutMs} ms for {ItemType}; the attempt counts as failed")]
+    internal static partial void AttemptTimedOut(ILogger logger, string queue, double timeoutMs, string itemType);
+
+    [LoggerMessage(EventId = 1104, EventName = "Redriven", Level = LogLevel.Information,
+        Message = "{Count} dead letter(s) re-driven into {Queue}")]
+    internal static partial void Redriven(ILogger logger, string queue, int count);
+
+    [LoggerMessage(EventId = 1105, EventName = "StopCallbackFailed", Level = LogLevel.Error,
+        Message = "A cancellation callback registered by a handler of {Queue} threw while the queue was stopping")]
+    internal static partial void StopCallbackFailed(ILogger logger, Exception exception, string queue);
 }

@@ -27,9 +27,12 @@ internal sealed class MessagingTelemetry : IDisposable
     /// <param name="observeDepth">Reports the depth of every consumer, for the depth gauge.</param>
     /// <param name="consumerTagKey">How consumers are named in tags: <see cref="Conventions.SubscriptionName"/>
     /// for a bus's subscriptions, <see cref="Conventions.ConsumerGroupName"/> for a work queue.</param>
-    internal MessagingTelemetry(IMeterFactory? meterFactory, Func<IEnumerable<Measurement<long>>> observeDepth, string consumerTagKey)
+    /// <param name="queueName">For a work queue, its name, which is the destination of all its messages;
+    /// null for a bus, whose destinations are topics and event types.</param>
+    internal MessagingTelemetry(IMeterFactory? meterFactory, Func<IEnumerable<Measurement<long>>> observeDepth, string consumerTagKey, string? queueName)
     {
         ConsumerTagKey = consumerTagKey;
+        QueueName = queueName;
         if (meterFactory is not null)
         {
             _meter = meterFactory.Create(new MeterOptions(EventBusDiagnostics.MeterName) { Version = Version });
@@ -52,6 +55,9 @@ internal sealed class MessagingTelemetry : IDisposable
 
     /// <summary>The tag that names a consumer: subscription name or consumer group name.</summary>
     internal string ConsumerTagKey { get; }
+
+    /// <summary>The work queue's name (its messages' destination), or null for a bus.</summary>
+    internal string? QueueName { get; }
 
     internal Counter<long> Sent { get; }
 
@@ -136,8 +142,8 @@ internal sealed class MessagingTelemetry : IDisposable
         }
     }
 
-    /// <summary>The low-cardinality destination of a message: its topic, else its type's name.</summary>
-    internal static string DestinationOf(Type messageType, EventContext? context) => context?.Topic ?? messageType.Name;
+    /// <summary>The low-cardinality destination of a message: the queue's name, else its topic, else its type's name.</summary>
+    internal string DestinationOf(Type messageType, EventContext? context) => QueueName ?? context?.Topic ?? messageType.Name;
 
     public void Dispose()
     {

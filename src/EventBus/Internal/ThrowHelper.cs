@@ -18,4 +18,11 @@ internal static class ThrowHelper
     [DoesNotReturn]
     internal static void ThrowSubscriptionDisposed(string name) => throw new ObjectDisposedException(
         nameof(IEventSubscription), $"The subscription '{name}' has been disposed.");
+
+    [DoesNotReturn]
+    internal static void ThrowWorkQueueClosed(string name, bool disposed) => throw new ObjectDisposedException(
+        name,
+        disposed
+            ? $"The work queue '{name}' has been disposed and no longer accepts items."
+            : $"The work queue '{name}' has been completed and no longer accepts items.");
 }
