@@ -1,0 +1,15 @@
+using EventBus.Samples.Scenes.UserRegistration;
+
+namespace EventBus.Samples.Infrastructure;
+
+/// <summary>
+/// The scenes, in the order of the course. A new scene is a class implementing
+/// <see cref="Scene{TResult}"/> and one line here, at the place it belongs in the course.
+/// </summary>
+internal static class SceneCatalog
+{
+    public static IReadOnlyList<IScene> All { get; } =
+    [
+        new UserRegisteredScene(),
+    ];
+}
