@@ -1,3 +1,4 @@
+using EventBus.Samples.Scenes.OrderFanOut;
 using EventBus.Samples.Scenes.UserRegistration;
 
 namespace EventBus.Samples.Infrastructure;
@@ -11,5 +12,6 @@ internal static class SceneCatalog
     public static IReadOnlyList<IScene> All { get; } =
     [
         new UserRegisteredScene(),
+        new OrderPlacedScene(),
     ];
 }

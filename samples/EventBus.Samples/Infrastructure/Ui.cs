@@ -7,13 +7,20 @@ namespace EventBus.Samples.Infrastructure;
 /// <summary>The few rendering habits every scene shares, so the demo reads the same throughout.</summary>
 internal static class Ui
 {
-    /// <summary>A table with bold headers.</summary>
+    /// <summary>A table with bold headers; the first column, which names the row, never wraps.</summary>
     public static Table Table(params string[] headers)
     {
+        ArgumentNullException.ThrowIfNull(headers);
         var table = new Table().Border(TableBorder.Rounded);
-        foreach (var header in headers)
+        for (var i = 0; i < headers.Length; i++)
         {
-            table.AddColumn(new TableColumn(new Markup($"[bold]{Markup.Escape(header)}[/]")));
+            var column = new TableColumn(new Markup($"[bold]{Markup.Escape(headers[i])}[/]"));
+            if (i == 0)
+            {
+                column.NoWrap();
+            }
+
+            table.AddColumn(column);
         }
 
         return table;
