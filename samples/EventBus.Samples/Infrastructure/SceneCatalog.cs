@@ -1,4 +1,5 @@
 using EventBus.Samples.Scenes.OrderFanOut;
+using EventBus.Samples.Scenes.Saga;
 using EventBus.Samples.Scenes.UserRegistration;
 
 namespace EventBus.Samples.Infrastructure;
@@ -13,5 +14,6 @@ internal static class SceneCatalog
     [
         new UserRegisteredScene(),
         new OrderPlacedScene(),
+        new SagaScene(),
     ];
 }
