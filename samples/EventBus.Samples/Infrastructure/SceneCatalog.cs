@@ -1,3 +1,4 @@
+using EventBus.Samples.Scenes.EventSourcing;
 using EventBus.Samples.Scenes.OrderFanOut;
 using EventBus.Samples.Scenes.Saga;
 using EventBus.Samples.Scenes.UserRegistration;
@@ -15,5 +16,6 @@ internal static class SceneCatalog
         new UserRegisteredScene(),
         new OrderPlacedScene(),
         new SagaScene(),
+        new EventSourcingScene(),
     ];
 }
