@@ -1,3 +1,4 @@
+using EventBus.Samples.Scenes.Backpressure;
 using EventBus.Samples.Scenes.EventSourcing;
 using EventBus.Samples.Scenes.OrderFanOut;
 using EventBus.Samples.Scenes.Saga;
@@ -17,5 +18,6 @@ internal static class SceneCatalog
         new OrderPlacedScene(),
         new SagaScene(),
         new EventSourcingScene(),
+        new BackpressureScene(),
     ];
 }
