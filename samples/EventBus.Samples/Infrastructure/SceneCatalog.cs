@@ -1,5 +1,6 @@
 using EventBus.Samples.Scenes.Backpressure;
 using EventBus.Samples.Scenes.EventSourcing;
+using EventBus.Samples.Scenes.Observability;
 using EventBus.Samples.Scenes.OrderFanOut;
 using EventBus.Samples.Scenes.Saga;
 using EventBus.Samples.Scenes.UserRegistration;
@@ -19,5 +20,6 @@ internal static class SceneCatalog
         new SagaScene(),
         new EventSourcingScene(),
         new BackpressureScene(),
+        new ObservabilityScene(),
     ];
 }
