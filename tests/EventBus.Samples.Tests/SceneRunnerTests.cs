@@ -29,6 +29,13 @@ public sealed class SceneRunnerTests
     }
 
     [Fact]
+    public void Every_concept_line_fits_the_width_of_redirected_output()
+    {
+        // Printed with a two-space indent; a line that wraps in a file reads badly.
+        SceneCatalog.All.SelectMany(s => s.Concept).Should().OnlyContain(line => line.Length <= SceneConsole.PlainWidth - 2);
+    }
+
+    [Fact]
     public async Task An_unknown_scene_prints_the_list_and_fails()
     {
         using var console = new TestConsole().Width(200);

@@ -9,5 +9,5 @@ internal sealed record BackpressureResult(int Capacity, IReadOnlyList<ModeOutcom
     public override string Outcome =>
         string.Join("; ", Modes.Select(static m => m.Mode == BufferFullMode.Wait
             ? $"Wait: held back {m.HeldBack}x, 0 lost"
-            : $"{m.Mode}: {m.Drops.Count} dropped"));
+            : m.Mode == BufferFullMode.Fail ? $"Fail: {m.PublishExceptions} refused" : $"{m.Mode}: {m.Drops.Count} dropped"));
 }

@@ -63,7 +63,7 @@ internal sealed class BackpressureScene : Scene<BackpressureResult>
         }
 
         console.Heading("What each mode did with the same burst");
-        var table = Ui.Table("mode", "published", "handled", "dropped (OnDropped)", "publish threw", "producer waited", "readings the dashboard saw");
+        var table = Ui.Table("mode", "published", "handled", "dropped", "publish threw", "producer waited", "readings handled");
         foreach (var outcome in outcomes)
         {
             var lost = outcome.Drops.Count;

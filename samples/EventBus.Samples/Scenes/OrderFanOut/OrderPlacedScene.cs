@@ -35,8 +35,8 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
 
     public override IReadOnlyList<string> Concept =>
     [
-        "Each subscription has its own buffer, its own consumer loop and its own retries, so one failing consumer holds up no one.",
-        "A failure is retried with backoff; when retries run out the event goes to a dead-letter queue, never silently lost.",
+        "Each subscription has its own buffer, consumer loop and retries: one failing consumer holds up no one.",
+        "A failure is retried with backoff; when retries run out, the event goes to a dead-letter queue, not lost.",
     ];
 
     public override async Task<OrderPlacedResult> RunAsync(SceneContext context, CancellationToken cancellationToken = default)
@@ -69,7 +69,7 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
         ];
 
         console.Say($"The shop publishes {orders.Length} {nameof(OrderPlaced)} events on '{Topic}', the order id as correlation id.");
-        console.Say($"Bob's address is rejected by the mail server every time. Each subscription may retry a failure {s_retry.MaxRetries} times (after 20 ms, then 40 ms).");
+        console.Say($"Bob's address is always refused by the mail server. Failures are retried {s_retry.MaxRetries} times: after 20, then 40 ms.");
         foreach (var order in orders)
         {
             await host.Bus.PublishAsync(order, new PublishOptions { Topic = Topic, CorrelationId = order.OrderId }, cancellationToken);
@@ -117,7 +117,7 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
         console.Write(attempts);
 
         console.Heading("The dead-letter queue");
-        var dead = Ui.Table("order", "event id", "source", "attempts", "first failed at", "given up", "exception");
+        var dead = Ui.Table("order", "event id", "source", "attempts", "given up", "exception");
         foreach (var letter in letters)
         {
             dead.AddPlainRow(
@@ -125,8 +125,7 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
                 letter.Context is null ? "-" : Ui.ShortId(letter.Context.Id),
                 letter.Source,
                 letter.Attempts.ToString(CultureInfo.InvariantCulture),
-                Ui.Time(letter.FirstFailedAt),
-                $"{(letter.DeadLetteredAt - letter.FirstFailedAt).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)} ms later",
+                $"{(letter.DeadLetteredAt - letter.FirstFailedAt).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)} ms after the first failure",
                 $"{letter.Exception.GetType().Name}: {letter.Exception.Message}");
         }
 

@@ -16,13 +16,13 @@ internal sealed class SagaScene : Scene<SagaResult>
 
     public override string Name => "saga";
 
-    public override string Title => "a saga: order, reserve, charge, ship, and compensation when payment fails";
+    public override string Title => "order, reserve, charge, ship, and compensation when payment fails";
 
     public override string Summary => "a multi-service order driven by events; a declined payment is undone by releasing stock and cancelling";
 
     public override IReadOnlyList<string> Concept =>
     [
-        "No transaction spans several services. A saga runs one local step per service, each triggered by the previous step's event.",
+        "No transaction spans several services. A saga runs one local step per service, each set off by an event.",
         "When a step fails, the saga runs compensating steps that undo the ones already done, latest first.",
     ];
 
