@@ -1,5 +1,6 @@
 using System.Text;
 using EventBus.Samples.Infrastructure;
+using Spectre.Console;
 
 // The demo: `dotnet run --project samples/EventBus.Samples [-- <scene> | list]`.
 // When the output is a file or a pipe, the console writes plain text with no escape codes.
@@ -13,4 +14,12 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var runner = new SceneRunner(console, SceneCatalog.All, ScenePace.Human);
-return await runner.RunAsync(args, cancel.Token);
+try
+{
+    return await runner.RunAsync(args, cancel.Token);
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    console.MarkupLine("[yellow]Stopped.[/]");
+    return 130;
+}

@@ -36,6 +36,13 @@ public sealed class SceneRunnerTests
     }
 
     [Fact]
+    public void Every_summary_fits_on_one_line_of_the_list()
+    {
+        // The list's other columns and borders take about 30 columns.
+        SceneCatalog.All.Should().OnlyContain(s => s.Summary.Length <= SceneConsole.PlainWidth - 30);
+    }
+
+    [Fact]
     public async Task An_unknown_scene_prints_the_list_and_fails()
     {
         using var console = new TestConsole().Width(200);

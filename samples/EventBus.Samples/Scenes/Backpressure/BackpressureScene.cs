@@ -22,7 +22,7 @@ internal sealed class BackpressureScene : Scene<BackpressureResult>
 
     public override string Title => "a fast producer, a slow consumer, and a bounded buffer between them";
 
-    public override string Summary => "a burst into a full buffer under Wait, DropOldest, DropNewest, DropWrite and Fail, with live progress and drop counts";
+    public override string Summary => "a burst into a full buffer under each full mode, with live progress";
 
     public override IReadOnlyList<string> Concept =>
     [

@@ -16,7 +16,7 @@ internal sealed class EventSourcingScene : Scene<EventSourcingResult>
 
     public override string Title => "event sourcing + CQRS: an event log, a projected read model, a replay";
 
-    public override string Summary => "an account as an append-only event log; commands validated, a projection via the bus, replay, schema upcasting";
+    public override string Summary => "an event-sourced account, a CQRS read model, replay and schema upcasting";
 
     public override IReadOnlyList<string> Concept =>
     [

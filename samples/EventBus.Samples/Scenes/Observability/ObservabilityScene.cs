@@ -22,7 +22,7 @@ internal sealed class ObservabilityScene : Scene<ObservabilityResult>
 
     public override string Title => "what the bus tells you: counters, callbacks, dead letters and logs";
 
-    public override string Summary => "one run with a retry, a dead letter and drops, seen through every signal the bus reports, cross-checked";
+    public override string Summary => "one run seen through every signal the bus reports, cross-checked";
 
     public override IReadOnlyList<string> Concept =>
     [

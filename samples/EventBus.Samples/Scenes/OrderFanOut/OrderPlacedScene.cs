@@ -31,7 +31,7 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
 
     public override string Title => "fan-out with isolation: a failing consumer is retried, dead-lettered, and alone";
 
-    public override string Summary => "OrderPlaced reaches inventory, payment, email and shipping; email fails on one order, is retried and dead-lettered";
+    public override string Summary => "fan-out with isolation: a failing email service is retried and dead-lettered";
 
     public override IReadOnlyList<string> Concept =>
     [

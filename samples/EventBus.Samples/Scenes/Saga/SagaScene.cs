@@ -18,7 +18,7 @@ internal sealed class SagaScene : Scene<SagaResult>
 
     public override string Title => "order, reserve, charge, ship, and compensation when payment fails";
 
-    public override string Summary => "a multi-service order driven by events; a declined payment is undone by releasing stock and cancelling";
+    public override string Summary => "an event-driven order saga; a declined payment is compensated";
 
     public override IReadOnlyList<string> Concept =>
     [

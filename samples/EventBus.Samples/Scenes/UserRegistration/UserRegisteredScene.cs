@@ -17,7 +17,7 @@ internal sealed class UserRegisteredScene : Scene<UserRegisteredResult>
 
     public override string Title => "pub/sub basics: one event, three independent consumers";
 
-    public override string Summary => "events, producers, consumers, broker, topic: UserRegistered fanned out to email, analytics, notifications";
+    public override string Summary => "pub/sub basics: one UserRegistered event reaches email, analytics, notifications";
 
     public override IReadOnlyList<string> Concept =>
     [
