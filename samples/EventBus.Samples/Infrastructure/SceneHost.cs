@@ -12,6 +12,7 @@ namespace EventBus.Samples.Infrastructure;
 internal sealed class SceneHost : IAsyncDisposable
 {
     private readonly IHost _host;
+    private bool _stopped;
 
     private SceneHost(IHost host, LogCollector logs)
     {
@@ -57,6 +58,7 @@ internal sealed class SceneHost : IAsyncDisposable
         // Read the list before the drain: a drained subscription leaves the bus's live list, but
         // its counters stay readable.
         var subscriptions = bus.Subscriptions;
+        _stopped = true;
         await _host.StopAsync(cancellationToken);
 
         // Idempotent: after the host's drain this returns that drain's result.
@@ -72,6 +74,15 @@ internal sealed class SceneHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (!_stopped)
+        {
+            // The scene failed or was cancelled before it stopped the host. Stop now with a deadline
+            // that has already passed: handlers are cancelled and what is left is abandoned (and
+            // counted), instead of a drain that could wait on a stuck handler for the full timeout.
+            _stopped = true;
+            await _host.StopAsync(new CancellationToken(canceled: true));
+        }
+
         if (_host is IAsyncDisposable asyncDisposable)
         {
             await asyncDisposable.DisposeAsync();
