@@ -45,6 +45,12 @@ public sealed class SagaSceneTests
             entries.Select(e => e.EventId).Should().OnlyHaveUniqueItems();
             entries.Where(e => e.IsCommand).Should().OnlyContain(e => e.Producer == OrderSagaOrchestrator.Name,
                 "only the orchestrator gives orders");
+            entries.Select(e => e.Step).Should().Equal(Enumerable.Range(1, entries.Count));
+            entries[0].CausationId.Should().BeNull("the order starts the saga");
+            for (var i = 1; i < entries.Count; i++)
+            {
+                entries[i].CausationId.Should().Be(entries[i - 1].EventId, "each step is caused by the one before it");
+            }
         }
 
         result.Bus.Drain.Completed.Should().BeTrue();

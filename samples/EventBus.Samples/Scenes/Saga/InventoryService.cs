@@ -8,12 +8,12 @@ internal sealed class InventoryService(SagaBus bus, Warehouse warehouse) : IEven
     public async ValueTask HandleAsync(ReserveInventory @event, EventContext context, CancellationToken cancellationToken)
     {
         warehouse.Take(@event.Sku, @event.Quantity);
-        await bus.PublishAsync(new InventoryReserved(@event.OrderId, @event.Sku, @event.Quantity), Name, cancellationToken);
+        await bus.PublishAsync(new InventoryReserved(@event.OrderId, @event.Sku, @event.Quantity), Name, context, cancellationToken);
     }
 
     public async ValueTask HandleAsync(ReleaseInventory @event, EventContext context, CancellationToken cancellationToken)
     {
         warehouse.PutBack(@event.Sku, @event.Quantity);
-        await bus.PublishAsync(new InventoryReleased(@event.OrderId, @event.Sku, @event.Quantity), Name, cancellationToken);
+        await bus.PublishAsync(new InventoryReleased(@event.OrderId, @event.Sku, @event.Quantity), Name, context, cancellationToken);
     }
 }

@@ -16,18 +16,18 @@ internal sealed class OrderSagaOrchestrator(SagaBus bus, SagaStore store) : IEve
         {
             case OrderPlaced placed:
                 store.Start(placed);
-                await bus.PublishAsync(new ReserveInventory(placed.OrderId, placed.Sku, placed.Quantity), Name, cancellationToken);
+                await bus.PublishAsync(new ReserveInventory(placed.OrderId, placed.Sku, placed.Quantity), Name, context, cancellationToken);
                 break;
 
             case InventoryReserved reserved:
                 store.Set(reserved.OrderId, SagaStatus.AwaitingPayment);
                 var order = store.Order(reserved.OrderId);
-                await bus.PublishAsync(new ChargePayment(order.OrderId, order.Amount, order.Card), Name, cancellationToken);
+                await bus.PublishAsync(new ChargePayment(order.OrderId, order.Amount, order.Card), Name, context, cancellationToken);
                 break;
 
             case PaymentCharged charged:
                 store.Set(charged.OrderId, SagaStatus.AwaitingShipment);
-                await bus.PublishAsync(new ShipOrder(charged.OrderId), Name, cancellationToken);
+                await bus.PublishAsync(new ShipOrder(charged.OrderId), Name, context, cancellationToken);
                 break;
 
             case OrderShipped shipped:
@@ -38,11 +38,11 @@ internal sealed class OrderSagaOrchestrator(SagaBus bus, SagaStore store) : IEve
             case PaymentDeclined declined:
                 store.Set(declined.OrderId, SagaStatus.Compensating);
                 var toRelease = store.Order(declined.OrderId);
-                await bus.PublishAsync(new ReleaseInventory(toRelease.OrderId, toRelease.Sku, toRelease.Quantity), Name, cancellationToken);
+                await bus.PublishAsync(new ReleaseInventory(toRelease.OrderId, toRelease.Sku, toRelease.Quantity), Name, context, cancellationToken);
                 break;
 
             case InventoryReleased released:
-                await bus.PublishAsync(new CancelOrder(released.OrderId, "payment declined"), Name, cancellationToken);
+                await bus.PublishAsync(new CancelOrder(released.OrderId, "payment declined"), Name, context, cancellationToken);
                 break;
 
             case OrderCancelled cancelled:

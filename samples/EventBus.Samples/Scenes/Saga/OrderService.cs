@@ -8,13 +8,13 @@ internal sealed class OrderService(SagaBus bus, OrderBook book) : IEventHandler<
     public async Task PlaceAsync(OrderPlaced order, CancellationToken cancellationToken)
     {
         book.Set(order.OrderId, "placed");
-        await bus.PublishAsync(order, Name, cancellationToken);
+        await bus.PublishAsync(order, Name, cause: null, cancellationToken);
     }
 
     public async ValueTask HandleAsync(CancelOrder @event, EventContext context, CancellationToken cancellationToken)
     {
         book.Set(@event.OrderId, "cancelled");
-        await bus.PublishAsync(new OrderCancelled(@event.OrderId, @event.Reason), Name, cancellationToken);
+        await bus.PublishAsync(new OrderCancelled(@event.OrderId, @event.Reason), Name, context, cancellationToken);
     }
 
     public ValueTask HandleAsync(OrderShipped @event, EventContext context, CancellationToken cancellationToken)

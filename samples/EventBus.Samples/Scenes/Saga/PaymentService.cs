@@ -11,6 +11,6 @@ internal sealed class PaymentService(SagaBus bus, PaymentGateway gateway) : IEve
         ISagaEvent outcome = gateway.TryCharge(@event.OrderId, @event.Card, @event.Amount)
             ? new PaymentCharged(@event.OrderId, @event.Amount)
             : new PaymentDeclined(@event.OrderId, "card declined");
-        await bus.PublishAsync(outcome, Name, cancellationToken);
+        await bus.PublishAsync(outcome, Name, context, cancellationToken);
     }
 }

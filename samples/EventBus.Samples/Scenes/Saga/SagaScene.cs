@@ -61,8 +61,7 @@ internal sealed class SagaScene : Scene<SagaResult>
                 .AddHandler<OrderShipped, OrderService>();
         }, cancellationToken);
 
-        // An inline subscription to the interface every message implements: it sees each message
-        // on the publisher's thread, as it is published, which makes it a faithful timeline.
+        // One subscription to the interface every saga message implements sees them all.
         using var recorder = host.Bus.Subscribe<ISagaMessage>(timeline.Record, new SubscriptionOptions { Name = "timeline", Mode = DeliveryMode.Inline });
 
         OrderPlaced[] orders =
@@ -94,7 +93,7 @@ internal sealed class SagaScene : Scene<SagaResult>
             var entries = timeline.For(order.OrderId);
             timelines[order.OrderId] = entries;
             console.Heading($"Timeline of {order.OrderId} ({order.Customer}), correlation id {order.OrderId}");
-            var table = Ui.Table("step", "message", "kind", "published by", "event id");
+            var table = Ui.Table("step", "message", "kind", "published by", "event id", "caused by");
             foreach (var entry in entries)
             {
                 var compensation = entry.Message is nameof(ReleaseInventory) or nameof(InventoryReleased) or nameof(CancelOrder) or nameof(OrderCancelled);
@@ -104,11 +103,15 @@ internal sealed class SagaScene : Scene<SagaResult>
                     failure ? Ui.Bad(entry.Message) : compensation ? Ui.Warn(entry.Message) : Ui.Plain(entry.Message),
                     Ui.Plain(entry.IsCommand ? "command" : "event"),
                     Ui.Plain(entry.Producer),
-                    Ui.Plain(Ui.ShortId(entry.EventId)));
+                    Ui.Plain(Ui.ShortId(entry.EventId)),
+                    Ui.Plain(entry.CausationId is { } cause ? Ui.ShortId(cause) : "-"));
             }
 
             console.Write(table);
         }
+
+        console.Note("steps come from the causation chain each participant stamps on what it publishes. The order in which messages " +
+            "reach a subscriber is not causal order: the bus delivers to each subscription independently, and a quick reply can arrive first.");
 
         var stockAfter = warehouse.Stock;
         var charges = gateway.Charges;
