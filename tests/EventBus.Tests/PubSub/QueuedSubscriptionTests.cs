@@ -340,10 +340,10 @@ public sealed class QueuedSubscriptionTests : IAsyncLifetime
             });
 
             // Let some events flow, then unsubscribe while the publisher is still going.
-            var published = new Countdown(1);
-            using (_bus.Subscribe<Ping>(p => { if (p.Sequence == 200) published.Signal(); }))
+            var published = new Countdown(200);
+            using (_bus.Subscribe<Ping>(_ => published.Signal()))
             {
-                await published.WaitAsync("200 events to be published");
+                await published.WaitAsync("200 more events to be published");
             }
 
             subscription.Dispose();
