@@ -31,4 +31,68 @@ public static class EventBusBuilderExtensions
         builder.Services.AddSingleton<HandlerRegistration>(new HandlerRegistration<TEvent, THandler>(options));
         return builder;
     }
+
+    /// <summary>
+    /// Registers a work queue of <typeparamref name="T"/> whose items are handled by
+    /// <typeparamref name="THandler"/>, one scope per item. Producers inject <see cref="IWorkQueue{T}"/>
+    /// (and <see cref="WorkQueue{T}"/> for statistics and re-drive) to enqueue.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <typeparam name="THandler">The handler class, registered as scoped unless already registered.</typeparam>
+    /// <param name="builder">The bus builder.</param>
+    /// <param name="configure">Configures the queue (workers, capacity, retries, partitioning, batching...). It runs
+    /// when the queue is created; <see cref="WorkQueueOptions{T}.Shared"/> is the bus's options.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>The queue starts with the host (or when first resolved) and is drained when the host stops,
+    /// after the bus, so events handled during the bus's drain can still enqueue work.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">An unnamed queue of <typeparamref name="T"/> is already registered.</exception>
+    public static IEventBusBuilder AddWorkQueue<T, THandler>(this IEventBusBuilder builder, Action<WorkQueueOptions<T>>? configure = null)
+        where THandler : class, IWorkItemHandler<T>
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Services.Any(static d => d.ServiceType == typeof(IWorkQueue<T>) && !d.IsKeyedService))
+        {
+            throw new InvalidOperationException(
+                $"A work queue of {typeof(T).Name} is already registered; give the second one a name (AddWorkQueue<T, THandler>(name, ...)) and inject it with [FromKeyedServices(name)].");
+        }
+
+        var registration = new WorkQueueRegistration<T, THandler>(typeof(T).Name, configure);
+        builder.Services.TryAddScoped<THandler>();
+        builder.Services.AddSingleton<WorkQueueRegistration>(registration);
+        builder.Services.AddSingleton(registration.GetOrCreate);
+        builder.Services.AddSingleton<IWorkQueue<T>>(static sp => sp.GetRequiredService<WorkQueue<T>>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a named work queue of <typeparamref name="T"/>, so several queues of one item type can
+    /// coexist. Producers inject it as a keyed service: <c>[FromKeyedServices("name")] IWorkQueue&lt;T&gt;</c>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <typeparam name="THandler">The handler class, registered as scoped unless already registered.</typeparam>
+    /// <param name="builder">The bus builder.</param>
+    /// <param name="name">The queue's name: its service key, and its name in logs, metrics and dead letters.</param>
+    /// <param name="configure">Configures the queue; see <see cref="AddWorkQueue{T, THandler}(IEventBusBuilder, Action{WorkQueueOptions{T}}?)"/>.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or whitespace.</exception>
+    /// <exception cref="InvalidOperationException">A queue of <typeparamref name="T"/> with this name is already registered.</exception>
+    public static IEventBusBuilder AddWorkQueue<T, THandler>(this IEventBusBuilder builder, string name, Action<WorkQueueOptions<T>>? configure = null)
+        where THandler : class, IWorkItemHandler<T>
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (builder.Services.Any(d => d.ServiceType == typeof(IWorkQueue<T>) && d.IsKeyedService && Equals(d.ServiceKey, name)))
+        {
+            throw new InvalidOperationException($"A work queue of {typeof(T).Name} named '{name}' is already registered.");
+        }
+
+        var registration = new WorkQueueRegistration<T, THandler>(name, configure);
+        builder.Services.TryAddScoped<THandler>();
+        builder.Services.AddSingleton<WorkQueueRegistration>(registration);
+        builder.Services.AddKeyedSingleton(name, (sp, _) => registration.GetOrCreate(sp));
+        builder.Services.AddKeyedSingleton<IWorkQueue<T>>(name, static (sp, key) => sp.GetRequiredKeyedService<WorkQueue<T>>(key));
+        return builder;
+    }
 }

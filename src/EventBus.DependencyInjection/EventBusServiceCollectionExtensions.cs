@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EventBus;
 using EventBus.DependencyInjection.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -62,6 +63,7 @@ public static class EventBusServiceCollectionExtensions
         public void PostConfigure(string? name, EventBusOptions options)
         {
             options.LoggerFactory ??= services.GetService<ILoggerFactory>();
+            options.MeterFactory ??= services.GetService<IMeterFactory>();
             if (ReferenceEquals(options.TimeProvider, TimeProvider.System) && services.GetService<TimeProvider>() is { } time)
             {
                 options.TimeProvider = time;

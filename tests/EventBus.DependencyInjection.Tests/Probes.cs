@@ -57,3 +57,41 @@ public sealed class HungHandler(HandlerLog log) : IEventHandler<Ping>
         await log.Release.Task; // ignores cancellation on purpose
     }
 }
+
+public sealed record Payment(int Id, decimal Amount);
+
+/// <summary>What the work-item handlers saw.</summary>
+public sealed class WorkLog
+{
+    public System.Collections.Concurrent.ConcurrentQueue<(string Queue, int Item, ScopedProbe Probe)> Calls { get; } = new();
+
+    public Countdown? Expected { get; set; }
+
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool WaitForRelease { get; set; }
+}
+
+public sealed class CardPaymentHandler(ScopedProbe probe, WorkLog log) : IWorkItemHandler<Payment>
+{
+    public async ValueTask HandleAsync(Payment item, EventContext context, CancellationToken cancellationToken)
+    {
+        if (log.WaitForRelease)
+        {
+            await log.Release.Task.WaitAsync(cancellationToken);
+        }
+
+        log.Calls.Enqueue(("card", item.Id, probe));
+        log.Expected?.Signal();
+    }
+}
+
+public sealed class RefundHandler(ScopedProbe probe, WorkLog log) : IWorkItemHandler<Payment>
+{
+    public ValueTask HandleAsync(Payment item, EventContext context, CancellationToken cancellationToken)
+    {
+        log.Calls.Enqueue(("refund", item.Id, probe));
+        log.Expected?.Signal();
+        return default;
+    }
+}

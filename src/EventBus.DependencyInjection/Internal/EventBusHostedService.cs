@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace EventBus.DependencyInjection.Internal;
 
 /// <summary>
-/// Starts the bus (and with it every registered handler) when the host starts, and drains it when
-/// the host stops, within the host's shutdown timeout.
+/// Starts the bus (and with it every registered handler) and the registered work queues when the host
+/// starts, and drains them when the host stops, within the host's shutdown timeout.
 /// </summary>
 /// <remarks>Registered by the first <c>AddEventBus</c> call, before the application's own hosted
 /// services in most programs; the host stops services in reverse order, so producers stop first and
@@ -16,28 +16,50 @@ internal sealed partial class EventBusHostedService(IServiceProvider services, I
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = services.GetRequiredService<IEventBus>();
+        foreach (var queue in services.GetServices<WorkQueueRegistration>())
+        {
+            queue.Start(services);
+        }
+
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The token fires when the host's shutdown timeout elapses: that is the drain deadline.
+        // The token fires when the host's shutdown timeout elapses: that is the drain deadline. The bus
+        // drains first, so its handlers can still enqueue work; then the queues drain together.
         var result = await services.GetRequiredService<IEventBus>().CompleteAsync(cancellationToken).ConfigureAwait(false);
+        Report("event bus", result);
+
+        var queues = services.GetServices<WorkQueueRegistration>().ToList();
+        var drains = queues.Select(queue => queue.CompleteAsync(cancellationToken).AsTask()).ToList();
+        var results = await Task.WhenAll(drains).ConfigureAwait(false);
+        for (var i = 0; i < queues.Count; i++)
+        {
+            if (results[i] is { } queueResult)
+            {
+                Report($"work queue '{queues[i].Name}'", queueResult);
+            }
+        }
+    }
+
+    private void Report(string owner, DrainResult result)
+    {
         if (result.Completed)
         {
-            LogStopped(logger, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned, result.Elapsed.TotalMilliseconds);
+            LogStopped(logger, owner, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned, result.Elapsed.TotalMilliseconds);
         }
         else
         {
-            LogStoppedAtDeadline(logger, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned, result.Elapsed.TotalMilliseconds);
+            LogStoppedAtDeadline(logger, owner, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned, result.Elapsed.TotalMilliseconds);
         }
     }
 
     [LoggerMessage(EventId = 2001, EventName = "EventBusStopped", Level = LogLevel.Information,
-        Message = "Event bus stopped: delivered {Delivered}, dead-lettered {DeadLettered}, dropped {Dropped}, abandoned {Abandoned} ({ElapsedMs} ms to drain)")]
-    private static partial void LogStopped(ILogger logger, long delivered, long deadLettered, long dropped, long abandoned, double elapsedMs);
+        Message = "The {Owner} stopped: delivered {Delivered}, dead-lettered {DeadLettered}, dropped {Dropped}, abandoned {Abandoned} ({ElapsedMs} ms to drain)")]
+    private static partial void LogStopped(ILogger logger, string owner, long delivered, long deadLettered, long dropped, long abandoned, double elapsedMs);
 
     [LoggerMessage(EventId = 2002, EventName = "EventBusStoppedAtDeadline", Level = LogLevel.Warning,
-        Message = "Event bus stopped at the host's shutdown timeout: delivered {Delivered}, dead-lettered {DeadLettered}, dropped {Dropped}, abandoned {Abandoned} ({ElapsedMs} ms)")]
-    private static partial void LogStoppedAtDeadline(ILogger logger, long delivered, long deadLettered, long dropped, long abandoned, double elapsedMs);
+        Message = "The {Owner} stopped at the host's shutdown timeout: delivered {Delivered}, dead-lettered {DeadLettered}, dropped {Dropped}, abandoned {Abandoned} ({ElapsedMs} ms)")]
+    private static partial void LogStoppedAtDeadline(ILogger logger, string owner, long delivered, long deadLettered, long dropped, long abandoned, double elapsedMs);
 }

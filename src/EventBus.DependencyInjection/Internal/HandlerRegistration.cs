@@ -14,10 +14,7 @@ internal sealed class HandlerRegistration<TEvent, THandler> : HandlerRegistratio
 {
     internal HandlerRegistration(SubscriptionOptions options)
     {
-        // Retrying cannot help once the container is gone; everything else follows the user's policy.
-        var userPredicate = options.RetryPolicy.ShouldRetry;
-        options.RetryPolicy = options.RetryPolicy.WithShouldRetry(
-            error => error is not ContainerDisposedException && (userPredicate?.Invoke(error) ?? true));
+        options.RetryPolicy = ContainerDisposedException.ExcludeFrom(options.RetryPolicy);
         Options = options;
     }
 
@@ -33,16 +30,7 @@ internal sealed class HandlerRegistration<TEvent, THandler> : HandlerRegistratio
     {
         // A scope per event: scoped services are never shared between events, or between the
         // parallel calls of a subscription with MaxConcurrency above 1.
-        AsyncServiceScope scope;
-        try
-        {
-            scope = scopes.CreateAsyncScope();
-        }
-        catch (ObjectDisposedException disposed)
-        {
-            throw new ContainerDisposedException(typeof(THandler), disposed);
-        }
-
+        var scope = ContainerDisposedException.CreateScope(scopes, typeof(THandler));
         await using (scope.ConfigureAwait(false))
         {
             var handler = scope.ServiceProvider.GetRequiredService<THandler>();

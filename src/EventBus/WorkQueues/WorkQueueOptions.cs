@@ -24,7 +24,7 @@ public sealed class WorkQueueOptions<T>
         {
             if (value is not null)
             {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+                ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(Name));
             }
 
             field = value;
@@ -40,7 +40,7 @@ public sealed class WorkQueueOptions<T>
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(Capacity));
             field = value;
         }
     } = SubscriptionOptions.DefaultCapacity;
@@ -55,7 +55,7 @@ public sealed class WorkQueueOptions<T>
         {
             if (value is < BufferFullMode.Wait or > BufferFullMode.Fail)
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown full mode.");
+                throw new ArgumentOutOfRangeException(nameof(FullMode), value, "Unknown full mode.");
             }
 
             field = value;
@@ -75,7 +75,7 @@ public sealed class WorkQueueOptions<T>
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(OverflowCapacity));
             field = value;
         }
     } = SubscriptionOptions.DefaultCapacity;
@@ -88,7 +88,7 @@ public sealed class WorkQueueOptions<T>
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(WorkerCount));
             field = value;
         }
     } = Environment.ProcessorCount;
@@ -104,7 +104,7 @@ public sealed class WorkQueueOptions<T>
         {
             if (value is not (DeliveryGuarantee.AtLeastOnce or DeliveryGuarantee.AtMostOnce))
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown delivery guarantee.");
+                throw new ArgumentOutOfRangeException(nameof(Guarantee), value, "Unknown delivery guarantee.");
             }
 
             field = value;
@@ -121,7 +121,7 @@ public sealed class WorkQueueOptions<T>
         get;
         set
         {
-            ArgumentNullException.ThrowIfNull(value);
+            ArgumentNullException.ThrowIfNull(value, nameof(RetryPolicy));
             field = value;
         }
     } = RetryPolicy.Default;
@@ -169,7 +169,7 @@ public sealed class WorkQueueOptions<T>
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxBatchSize));
             field = value;
         }
     } = 100;
@@ -187,7 +187,7 @@ public sealed class WorkQueueOptions<T>
         get;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(MaxBatchDelay));
             field = value;
         }
     }
@@ -203,7 +203,7 @@ public sealed class WorkQueueOptions<T>
         get;
         set
         {
-            ArgumentNullException.ThrowIfNull(value);
+            ArgumentNullException.ThrowIfNull(value, nameof(Shared));
             field = value;
         }
     } = new();
