@@ -11,7 +11,7 @@ namespace EventBus.Benchmarks.Infrastructure;
 public sealed class Completion : IDisposable
 {
     private readonly ManualResetEventSlim _done = new(initialState: false, spinCount: 1);
-        private PaddedCounter _counter;
+    private PaddedCounter _counter;
     private long _expected = long.MaxValue;
 
     /// <summary>Keeps each consumer's counter on its own cache line, so N consumers never share one.</summary>
@@ -21,6 +21,9 @@ public sealed class Completion : IDisposable
         [FieldOffset(64)]
         public long Value;
     }
+
+    /// <summary>Deliveries counted since the last <see cref="Arm"/>.</summary>
+    public long Count => Volatile.Read(ref _counter.Value);
 
     /// <summary>Arms the counter for a batch of <paramref name="deliveries"/>; call before publishing it.</summary>
     public void Arm(long deliveries)
