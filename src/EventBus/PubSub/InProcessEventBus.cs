@@ -300,7 +300,7 @@ internal sealed class InProcessEventBus : IEventBus
     private Route<T> RouteOf<T>(T @event, string? topic)
     {
         var routes = GetTypeRoutes<T>();
-        if (TypeIndex<T>.IsExact)
+        if (routes.IsExact)
         {
             return topic is null ? routes.Exact : routes.Get(typeof(T), topic);
         }
