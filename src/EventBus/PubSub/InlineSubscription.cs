@@ -13,8 +13,7 @@ namespace EventBus.PubSub;
 internal sealed class InlineSubscription<T> : Subscription<T>
 {
     private readonly Action<T>? _syncHandler;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly PendingCounter _pending = new();
+    private PendingCounter _pending;
 
     // Counted without a locked instruction on the publisher's thread (see StripedCounter).
     private StripedCounter _delivered;
@@ -22,8 +21,8 @@ internal sealed class InlineSubscription<T> : Subscription<T>
     private volatile bool _deadlinePassed;
     private DropReason _haltReason = DropReason.Abandoned;
 
-    internal InlineSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence, string name)
-        : base(bus, invoker, options, sequence, name)
+    internal InlineSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence)
+        : base(bus, invoker, options, sequence)
     {
         _syncHandler = invoker.SyncHandler;
     }
@@ -66,7 +65,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
             return;
         }
 
-        if (Runner.Telemetry.IsObserved)
+        if (Environment.Telemetry.ProcessObserved)
         {
             // With noWait the delivery never stays pending: an async handler finishes in the background.
             var delivery = DeliverAsync(@event, context, noWait: true, CancellationToken.None);
@@ -99,7 +98,9 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         ValueTask pending;
         try
         {
-            pending = Runner.InvokeAsync(@event, context, attempt: 1, _stop.Token);
+            pending = Environment.Telemetry.ProcessObserved
+                ? Runner.InvokeAsync(@event, context, attempt: 1, StopToken)
+                : Invoker.InvokeAsync(@event, context, StopToken);
         }
         catch (Exception ex)
         {
@@ -180,7 +181,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
     private async Task RetryAsync(T @event, EventContext? context, Exception error)
     {
-        var outcome = await Runner.ContinueAfterFailureAsync(@event, context, error, 1, _stop.Token).ConfigureAwait(false);
+        var outcome = await Runner.ContinueAfterFailureAsync(@event, context, error, 1, StopToken).ConfigureAwait(false);
         switch (outcome)
         {
             case DeliveryOutcome.Delivered:
@@ -216,6 +217,6 @@ internal sealed class InlineSubscription<T> : Subscription<T>
     {
         _haltReason = reason;
         _halted = true;
-        _stop.Cancel();
+        CancelStop();
     }
 }

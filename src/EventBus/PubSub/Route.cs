@@ -234,7 +234,13 @@ internal sealed class Route<T> : IRoute
         List<string>? refused = null;
         for (var i = 0; i < targets.Length; i++)
         {
-            var delivery = targets[i].DeliverAsync(@event, context, noWait, cancellationToken);
+            var target = targets[i];
+            if (target.TryDeliver(@event, context))
+            {
+                continue;
+            }
+
+            var delivery = target.DeliverAsync(@event, context, noWait, cancellationToken);
             if (!delivery.IsCompletedSuccessfully)
             {
                 Debug.Assert(!noWait || delivery.IsCompleted, "A publish that may not wait never gets a pending delivery.");
