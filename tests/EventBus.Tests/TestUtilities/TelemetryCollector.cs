@@ -12,7 +12,7 @@ namespace EventBus.Tests.TestUtilities;
 /// </summary>
 public sealed class TelemetryCollector : IDisposable
 {
-    private static readonly ActivitySource TestSource = new("EventBus.Tests");
+    private static readonly ActivitySource s_testSource = new("EventBus.Tests");
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly ActivityListener _activities;
@@ -58,7 +58,7 @@ public sealed class TelemetryCollector : IDisposable
     /// <summary>Starts a root span of this test; spans in its trace, or linked to it, are collected.</summary>
     public Activity StartTrace(string name)
     {
-        var activity = TestSource.StartActivity(name, ActivityKind.Internal, parentContext: default)
+        var activity = s_testSource.StartActivity(name, ActivityKind.Internal, parentContext: default)
             ?? throw new InvalidOperationException("The test source is not sampled.");
         _traces[activity.TraceId] = true;
         return activity;
