@@ -11,7 +11,7 @@ namespace EventBus.Benchmarks.Infrastructure;
 public sealed class Completion : IDisposable
 {
     private readonly ManualResetEventSlim _done = new(initialState: false, spinCount: 1);
-        private PaddedCounter _counter;
+    private PaddedCounter _counter;
     private long _expected = long.MaxValue;
 
     /// <summary>Keeps each consumer's counter on its own cache line, so N consumers never share one.</summary>
