@@ -2,6 +2,7 @@ using EventBus.Samples.Scenes.Backpressure;
 using EventBus.Samples.Scenes.EventSourcing;
 using EventBus.Samples.Scenes.Observability;
 using EventBus.Samples.Scenes.OrderFanOut;
+using EventBus.Samples.Scenes.PubSubVsQueue;
 using EventBus.Samples.Scenes.Saga;
 using EventBus.Samples.Scenes.UserRegistration;
 
@@ -16,6 +17,7 @@ internal static class SceneCatalog
     public static IReadOnlyList<IScene> All { get; } =
     [
         new UserRegisteredScene(),
+        new PubSubVsQueueScene(),
         new OrderPlacedScene(),
         new SagaScene(),
         new EventSourcingScene(),
