@@ -2,6 +2,7 @@ using EventBus.Samples.Scenes.Backpressure;
 using EventBus.Samples.Scenes.EventSourcing;
 using EventBus.Samples.Scenes.Observability;
 using EventBus.Samples.Scenes.OrderFanOut;
+using EventBus.Samples.Scenes.PaymentQueue;
 using EventBus.Samples.Scenes.PubSubVsQueue;
 using EventBus.Samples.Scenes.Saga;
 using EventBus.Samples.Scenes.UserRegistration;
@@ -19,6 +20,7 @@ internal static class SceneCatalog
         new UserRegisteredScene(),
         new PubSubVsQueueScene(),
         new OrderPlacedScene(),
+        new PaymentQueueScene(),
         new SagaScene(),
         new EventSourcingScene(),
         new BackpressureScene(),
