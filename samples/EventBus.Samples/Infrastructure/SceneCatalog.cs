@@ -2,6 +2,7 @@ using EventBus.Samples.Scenes.Backpressure;
 using EventBus.Samples.Scenes.EventSourcing;
 using EventBus.Samples.Scenes.Observability;
 using EventBus.Samples.Scenes.OrderFanOut;
+using EventBus.Samples.Scenes.PartitioningBatching;
 using EventBus.Samples.Scenes.PaymentQueue;
 using EventBus.Samples.Scenes.PubSubVsQueue;
 using EventBus.Samples.Scenes.Saga;
@@ -24,6 +25,7 @@ internal static class SceneCatalog
         new SagaScene(),
         new EventSourcingScene(),
         new BackpressureScene(),
+        new PartitioningBatchingScene(),
         new ObservabilityScene(),
     ];
 }
