@@ -5,7 +5,8 @@ namespace EventBus.Samples.Scenes.Observability;
 internal sealed record ObservabilityResult(int Published, ObservabilityReport Report) : SceneResult
 {
     public override string Outcome =>
-        $"{Published} events: delivered {Report.Drain.Delivered}, {Report.Errors.Count} failed attempts, " +
+        $"{Published} events, {Report.PublishSpans.Count} publish and {Report.ProcessSpans.Count} process spans: delivered {Report.Drain.Delivered}, " +
+        $"{Report.Errors.Count} failed attempts, " +
         $"dead-lettered {Report.Drain.DeadLettered}, dropped {Report.Drain.Dropped}; " +
         (SignalsAgree ? "every signal agrees" : "THE SIGNALS DISAGREE");
 
