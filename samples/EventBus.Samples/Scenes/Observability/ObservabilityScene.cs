@@ -193,6 +193,11 @@ internal sealed class ObservabilityScene : Scene<ObservabilityResult>
         }
 
         console.Write(table);
+        if (!report.ProcessSpans.Any(s => s.Tag(SignalNames.MessageId) == messageId && s.Tag(SignalNames.Subscription) == LiveTicker.Name))
+        {
+            console.Say($"{LiveTicker.Name} has no span here: it dropped checkout #{TracedCheckout} from its full buffer, so no handler ran.");
+        }
+
         console.Say($"The publish span {Short(publish.SpanId)} is a child of the run's span. Each process span starts a trace of its own and");
         console.Say("links to it: the handler runs later, on its own loop, caused by the publish but not part of it.");
         console.Say("(With EventBusOptions.LinkProcessSpans = false, process spans are the publish span's children instead.)");

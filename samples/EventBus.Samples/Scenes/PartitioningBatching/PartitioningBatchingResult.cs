@@ -13,7 +13,7 @@ internal sealed record PartitioningBatchingResult(
     TimeSpan Linger) : SceneResult
 {
     public override string Outcome =>
-        $"{Activities.Count} activities of {Users.Count} users, each user's in order ({(EveryUserInOrder ? "yes" : "NO")}); " +
+        $"{Activities.Count} events of {Users.Count} users, {(EveryUserInOrder ? "each user's in order" : "OUT OF ORDER")}; " +
         $"{PageViews} page views in {Batches.Count} batches ({string.Join(", ", Batches.Select(static b => b.Size))})";
 
     public IReadOnlyList<string> Users => [.. Activities.Select(static a => a.UserId).Distinct()];

@@ -101,7 +101,7 @@ internal sealed class PaymentGateway
 
             if (!_currencies.Contains(payment.Currency))
             {
-                throw Fail(payment, key, new NotSupportedException($"{payment.Currency} is not enabled for this merchant"));
+                throw Fail(payment, key, new NotSupportedException($"{payment.Currency} not enabled"));
             }
 
             if (_transientFailures.TryGetValue(payment.PaymentId, out var left) && left > 0)

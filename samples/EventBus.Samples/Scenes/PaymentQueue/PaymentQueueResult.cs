@@ -16,8 +16,8 @@ internal sealed record PaymentQueueResult(
     int NaiveCharges) : SceneResult
 {
     public override string Outcome =>
-        $"{Payments.Count} payments, {Charges.Count} charges ({(ChargedExactlyOnce ? "each exactly once" : "NOT EXACTLY ONCE")}); " +
-        $"{Statistics.Retried} retries, {DeadLettersBeforeFix.Count} dead-lettered then re-driven; a fresh key per attempt charged {NaiveCharges} times";
+        $"{Payments.Count} payments, {Charges.Count} charges: {(ChargedExactlyOnce ? "each exactly once" : "NOT EXACTLY ONCE")} " +
+        $"({Statistics.Retried} retries, {DeadLettersBeforeFix.Count} re-driven); a new key per try charged {NaiveCharges}x";
 
     /// <summary>True when every payment moved money once, and nothing else moved money.</summary>
     public bool ChargedExactlyOnce =>

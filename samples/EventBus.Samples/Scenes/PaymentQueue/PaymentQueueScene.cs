@@ -236,7 +236,7 @@ internal sealed class PaymentQueueScene : Scene<PaymentQueueResult>
         {
             null => Ui.Plain("-"),
             { WillRetry: true } => Ui.Warn($"retry in {Milliseconds(retry.GetDelay(error.Attempt))}"),
-            _ => Ui.Bad($"dead-letter it ({error.Attempt} attempts)"),
+            _ => Ui.Bad("dead-letter it"),
         };
     }
 

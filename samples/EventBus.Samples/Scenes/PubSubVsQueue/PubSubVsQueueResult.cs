@@ -12,7 +12,7 @@ internal sealed record PubSubVsQueueResult(
 {
     public override string Outcome =>
         $"pub/sub: {Subscribers.Count} subscribers x {Tickets.Count} tickets = {Handled(Subscribers)} handlings; " +
-        $"queue: {Handled(Agents)} handlings of {Tickets.Count} tickets, shared by {Agents.Count(a => TicketsOf(a).Count > 0)} agents";
+        $"queue: {Tickets.Count} tickets, {Handled(Agents)} handlings, shared by {Agents.Count(a => TicketsOf(a).Count > 0)} agents";
 
     /// <summary>The tickets a consumer handled, in the order it handled them.</summary>
     public IReadOnlyList<int> TicketsOf(string consumer) =>

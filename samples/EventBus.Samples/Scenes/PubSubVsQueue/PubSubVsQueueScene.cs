@@ -59,7 +59,7 @@ internal sealed class PubSubVsQueueScene : Scene<PubSubVsQueueResult>
                 .AddWorkQueue<SupportTicket, SupportAgent>(QueueName, static o => o.WorkerCount = Workers);
         }, cancellationToken);
 
-        console.Say($"Six support tickets are published on the topic '{Topic}', which {string.Join(", ", s_subscribers)} subscribe to.");
+        console.Say($"Six support tickets are published on the topic '{Topic}'. Its subscribers: {string.Join(", ", s_subscribers)}.");
         console.Say($"Then the same six are enqueued on the work queue '{QueueName}', whose {Workers} workers (the agents) share them.");
         foreach (var ticket in tickets)
         {
@@ -87,7 +87,7 @@ internal sealed class PubSubVsQueueScene : Scene<PubSubVsQueueResult>
         console.Say($"Pub/sub: each subscriber handled all {tickets.Length} tickets, so each ticket was handled {s_subscribers.Length} times.");
         console.Say($"Work queue: each ticket was handled once, by one agent; the {Workers} agents shared the work ({statistics.Processed} processed).");
         console.Note("the agents start in rounds (each waits until all three are busy), so the split is the same on every run.");
-        console.Note("a queue promises each message to one worker, not equal shares: without the rounds, a quick agent may take more.");
+        console.Note("a queue promises one worker per message, not equal shares: without rounds, a quick agent may take more.");
 
         console.KnowledgeCheck(
             "Payments must be charged exactly once, and several worker instances run for scale. Pub/sub with several subscribers, " +
@@ -106,7 +106,7 @@ internal sealed class PubSubVsQueueScene : Scene<PubSubVsQueueResult>
         {
             var handled = result.TicketsOf(consumers[i]);
             List<IRenderable> cells = [Ui.Plain(i == 0 ? pattern : ""), Ui.Plain(consumers[i])];
-            cells.AddRange(tickets.Select(t => handled.Contains(t.Number) ? Ui.Good("got it") : Ui.Plain("-")));
+            cells.AddRange(tickets.Select(t => handled.Contains(t.Number) ? Ui.Good("✓") : Ui.Plain("-")));
             cells.Add(Ui.Plain(Ui.Count(handled.Count)));
             table.AddRow(cells);
         }
