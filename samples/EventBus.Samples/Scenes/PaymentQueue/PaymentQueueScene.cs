@@ -137,9 +137,9 @@ internal sealed class PaymentQueueScene : Scene<PaymentQueueResult>
         }
 
         console.Write(summary);
-        var result0 = new PaymentQueueResult(Payments, requests, gateway.Charges, letters, redriven, errorList, statistics, Workers, gateway.PeakInFlight, 0, 0);
+        var result = new PaymentQueueResult(Payments, requests, gateway.Charges, letters, redriven, errorList, statistics, Workers, gateway.PeakInFlight, 0, 0);
         console.Say($"{Payments.Count} payments, {gateway.Charges.Count} charges: " +
-            (result0.ChargedExactlyOnce ? "every payment charged exactly once, none missing, none twice." : "NOT exactly once."));
+            (result.ChargedExactlyOnce ? "every payment charged exactly once, none missing, none twice." : "NOT exactly once."));
         console.Say($"Queue statistics: {statistics.Processed} processed, {statistics.FailedAttempts} failed attempts, " +
             $"{statistics.Retried} retries, {statistics.DeadLettered} dead-lettered.");
 
@@ -152,7 +152,7 @@ internal sealed class PaymentQueueScene : Scene<PaymentQueueResult>
             "effect: at-least-once delivery plus an idempotent handler, here the payment id as the gateway's idempotency key. " +
             $"At most once (DeliveryGuarantee.AtMostOnce, no retries) would not charge twice, but {Timeout} and {Flaky} would never be charged.");
 
-        return result0 with { NaiveRequests = naiveRequests, NaiveCharges = naiveCharges };
+        return result with { NaiveRequests = naiveRequests, NaiveCharges = naiveCharges };
     }
 
     /// <summary>
