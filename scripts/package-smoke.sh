@@ -19,8 +19,8 @@ ls -1 "$packages"
 cd tests/PackageSmoke
 echo "== package smoke, JIT (EventBus $version from $packages)"
 dotnet restore --packages "$cache" -p:EventBusVersion="$version"
-dotnet run -c Release --no-restore -p:EventBusVersion="$version"
+dotnet run -c Release --no-restore -p:EventBusVersion="$version" -- jit
 
 echo "== package smoke, native AOT"
 dotnet publish -c Release -r linux-x64 --packages "$cache" -p:EventBusVersion="$version" -o "$repo/artifacts/smoke-aot" --nologo
-"$repo/artifacts/smoke-aot/PackageSmoke"
+"$repo/artifacts/smoke-aot/PackageSmoke" "native AOT"
