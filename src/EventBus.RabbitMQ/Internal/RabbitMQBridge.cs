@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -63,6 +64,10 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     internal TimeProvider Time => _busOptions?.TimeProvider ?? TimeProvider.System;
 
     internal ILogger Logger => _logger;
+
+    /// <summary>Events relayed to the local bus, by identity, until they are collected: how a local dead letter
+    /// without the publish's context is recognised as one that came from the broker.</summary>
+    internal ConditionalWeakTable<object, RelayedEvent> Relayed { get; } = new();
 
     public bool IsConnected => _connection is { IsOpen: true };
 
@@ -242,9 +247,19 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     /// whole story. Used as the <see cref="DeadLetterQueue.Added"/> handler and by <see cref="RelayDeadLetterSink"/>.</summary>
     internal void OnLocalDeadLetter(DeadLetter deadLetter)
     {
-        if (_disposed || deadLetter.Context is not { } context
-            || !context.Headers.TryGetValue(RabbitMQContextHeaders.MessageId, out var messageId)
-            || deadLetter.Source.StartsWith("rabbitmq", StringComparison.Ordinal))
+        if (_disposed || deadLetter.Source.StartsWith("rabbitmq", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        // The bus gives a dead letter the publish's context only when some subscription asked for contexts;
+        // otherwise the event object itself (a fresh one per delivery) tells that it came from the broker.
+        RelayedEvent relayed;
+        if (deadLetter.Context is { } context && context.Headers.ContainsKey(RabbitMQContextHeaders.MessageId))
+        {
+            relayed = new RelayedEvent(context.Headers, context.CorrelationId, context.Topic);
+        }
+        else if (!Relayed.TryGetValue(deadLetter.Message, out relayed!))
         {
             return;
         }
@@ -261,16 +276,17 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
 
         if (type is not null)
         {
-            _ = ForwardLocalDeadLetterAsync(deadLetter, context, type, messageId);
+            _ = ForwardLocalDeadLetterAsync(deadLetter, relayed, type);
         }
     }
 
-    private async Task ForwardLocalDeadLetterAsync(DeadLetter deadLetter, EventContext context, MessageType type, string messageId)
+    private async Task ForwardLocalDeadLetterAsync(DeadLetter deadLetter, RelayedEvent relayed, MessageType type)
     {
+        relayed.Headers.TryGetValue(RabbitMQContextHeaders.MessageId, out var messageId);
         try
         {
             var body = type.SerializeObject(deadLetter.Message);
-            context.Headers.TryGetValue(RabbitMQContextHeaders.RoutingKey, out var routingKey);
+            relayed.Headers.TryGetValue(RabbitMQContextHeaders.RoutingKey, out var routingKey);
             var headers = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 [RabbitMQHeaders.SpecVersion] = "1.0",
@@ -279,22 +295,22 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
                 [RabbitMQHeaders.DataContentType] = Envelope.JsonContentType,
                 [RabbitMQHeaders.SchemaVersion] = type.SchemaVersion.ToString(CultureInfo.InvariantCulture),
             };
-            if (context.Headers.TryGetValue(RabbitMQContextHeaders.Source, out var source))
+            if (relayed.Headers.TryGetValue(RabbitMQContextHeaders.Source, out var source))
             {
                 headers[RabbitMQHeaders.Source] = source;
             }
 
-            if (context.Headers.TryGetValue(RabbitMQContextHeaders.Time, out var time))
+            if (relayed.Headers.TryGetValue(RabbitMQContextHeaders.Time, out var time))
             {
                 headers[RabbitMQHeaders.Time] = time;
             }
 
-            if (context.Topic is not null)
+            if (relayed.Topic is not null)
             {
-                headers[RabbitMQHeaders.Subject] = context.Topic;
+                headers[RabbitMQHeaders.Subject] = relayed.Topic;
             }
 
-            foreach (var (key, value) in context.Headers)
+            foreach (var (key, value) in relayed.Headers)
             {
                 if (!key.StartsWith("rabbitmq-", StringComparison.Ordinal))
                 {
@@ -309,7 +325,7 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
             {
                 Persistent = true,
                 ContentType = Envelope.JsonContentType,
-                CorrelationId = context.CorrelationId,
+                CorrelationId = relayed.CorrelationId,
                 MessageId = messageId,
                 Type = type.Name,
                 Headers = headers,
@@ -319,7 +335,7 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         }
         catch (Exception ex)
         {
-            Log.LocalDeadLetterForwardFailed(_logger, ex, type.Name, messageId);
+            Log.LocalDeadLetterForwardFailed(_logger, ex, type.Name, messageId ?? string.Empty);
         }
     }
 
@@ -535,3 +551,6 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         return string.Create(CultureInfo.InvariantCulture, $"{(machine.Length == 0 ? "host" : machine)}-{Environment.ProcessId}-{random}");
     }
 }
+
+/// <summary>Where a relayed event came from: the headers, correlation id and topic of its local publish.</summary>
+internal sealed record RelayedEvent(IReadOnlyDictionary<string, string> Headers, string? CorrelationId, string? Topic);

@@ -21,6 +21,11 @@ internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type
             Headers = Envelope.LocalHeaders(message),
         };
 
+        if (@event is { } relayed and not ValueType)
+        {
+            bridge.Relayed.AddOrUpdate(relayed, new RelayedEvent(options.Headers, options.CorrelationId, options.Topic));
+        }
+
         // The local publish happens inside the consumer span, so the bus's context carries the remote trace.
         using var activity = BridgeTelemetry.StartProcess(delivery.Endpoint.QueueName, message, delivery.Endpoint.ConsumerGroup);
         var start = bridge.Time.GetTimestamp();
