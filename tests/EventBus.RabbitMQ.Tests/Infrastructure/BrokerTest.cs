@@ -76,9 +76,9 @@ public abstract class BrokerTest(BrokerFixture broker) : IAsyncLifetime
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await host.StopAsync(deadline.Token);
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or RabbitMQBridgeException)
         {
-            // Stopped and disposed by the test already.
+            // Stopped and disposed by the test already, or never started.
         }
 
         if (host is IAsyncDisposable disposable)
