@@ -60,8 +60,11 @@ public sealed class TracingTests(BrokerFixture broker) : BrokerTest(broker), IDi
 
         foreach (var routingKey in new[] { Wire.OrdersTopic, Wire.JobsTopic })
         {
-            await Signals.Until(() => _stopped.Any(s => s.Kind == ActivityKind.Consumer && IsRabbit(s) && Tag(s, "messaging.rabbitmq.destination.routing_key") == routingKey),
-                $"the consumer span for {routingKey}");
+            // The consumer may finish before the producer's confirm arrives: wait for both spans to end.
+            await Signals.Until(
+                () => _stopped.Any(s => s.Kind == ActivityKind.Consumer && IsRabbit(s) && Tag(s, "messaging.rabbitmq.destination.routing_key") == routingKey)
+                    && _stopped.Any(s => s.Kind == ActivityKind.Producer && IsRabbit(s) && Tag(s, "messaging.rabbitmq.destination.routing_key") == routingKey),
+                $"the producer and consumer spans for {routingKey}");
             var producer = _stopped.Single(s => s.Kind == ActivityKind.Producer && IsRabbit(s) && Tag(s, "messaging.rabbitmq.destination.routing_key") == routingKey);
             var consumer = _stopped.Single(s => s.Kind == ActivityKind.Consumer && IsRabbit(s) && Tag(s, "messaging.rabbitmq.destination.routing_key") == routingKey);
 
