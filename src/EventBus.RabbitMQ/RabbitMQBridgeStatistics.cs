@@ -2,7 +2,7 @@ namespace EventBus.RabbitMQ;
 
 /// <summary>A snapshot of the bridge's counters since it started.</summary>
 /// <param name="Sent">Events the broker confirmed (publisher confirms): only these count as sent.</param>
-/// <param name="Unroutable">Confirmed events that no queue was bound for (returned by the broker).</param>
+/// <param name="Unroutable">Events the broker returned because no queue was bound for their routing key (not counted as sent, not retried).</param>
 /// <param name="SendFailures">Forward attempts that failed (broker away, timeout, nack); each is retried.</param>
 /// <param name="Received">Messages delivered by the broker, redeliveries included.</param>
 /// <param name="Redelivered">Deliveries the broker flagged as redelivered (seen before, perhaps handled).</param>

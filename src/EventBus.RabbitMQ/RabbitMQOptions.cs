@@ -295,8 +295,10 @@ public sealed class RabbitMQOptions
     /// <summary>
     /// Receives <typeparamref name="T"/> events from the exchange on this instance's own queue, so that every
     /// instance receives every one, and publishes each on the local bus (with the same topic). A message is
-    /// acknowledged once every local subscription has accepted it; see the remarks of the bridge's documentation
-    /// for what that guarantees.
+    /// acknowledged once every matching local subscription has accepted it (buffered, not yet handled: a crash
+    /// after that loses it for this instance); a local subscriber's final failure is copied to the dead-letter
+    /// exchange. Use <see cref="Consume{T, THandler}(string, string?, Action{WorkQueueOptions{T}}?)"/> when the
+    /// acknowledgement must wait for the handler.
     /// </summary>
     /// <typeparam name="T">The event type.</typeparam>
     /// <param name="topic">The routing key to bind (and the topic the event is published on locally); or
