@@ -181,8 +181,17 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Options.PublishTimeout);
-            var channel = await WaitForPublishChannelAsync(timeout.Token).ConfigureAwait(false);
-            await channel.BasicPublishAsync(Options.ExchangeName, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+            try
+            {
+                var channel = await WaitForPublishChannelAsync(timeout.Token).ConfigureAwait(false);
+                await channel.BasicPublishAsync(Options.ExchangeName, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException(
+                    $"No connection to the broker, or no confirm from it, within {Options.PublishTimeout.TotalSeconds} s (PublishTimeout).");
+            }
+
             Interlocked.Increment(ref _counters.Sent);
             Telemetry.RecordSent(Options.ExchangeName, routingKey, null);
         }
