@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using EventBus.RabbitMQ.Tests.Infrastructure;
 
 namespace EventBus.RabbitMQ.Tests;
@@ -9,7 +10,9 @@ public sealed class TracingTests(BrokerFixture broker) : BrokerTest(broker), IDi
 {
     private readonly ActivitySource _client = new("EventBus.RabbitMQ.Tests.Client");
     private readonly ConcurrentQueue<Activity> _stopped = new();
+    private readonly ConcurrentQueue<(string Instrument, long Value, string? System)> _measurements = new();
     private ActivityListener? _listener;
+    private MeterListener? _meters;
 
     public override Task InitializeAsync()
     {
@@ -20,12 +23,37 @@ public sealed class TracingTests(BrokerFixture broker) : BrokerTest(broker), IDi
             ActivityStopped = _stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(_listener);
+        _meters = new MeterListener
+        {
+            InstrumentPublished = static (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == RabbitMQDiagnostics.MeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? system = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "messaging.system")
+                {
+                    system = tag.Value?.ToString();
+                }
+            }
+
+            _measurements.Enqueue((instrument.Name, value, system));
+        });
+        _meters.Start();
         return Task.CompletedTask;
     }
 
     public void Dispose()
     {
         _listener?.Dispose();
+        _meters?.Dispose();
         _client.Dispose();
     }
 
@@ -76,6 +104,26 @@ public sealed class TracingTests(BrokerFixture broker) : BrokerTest(broker), IDi
             Tag(consumer, "messaging.operation.type").Should().Be("process");
             Tag(consumer, "messaging.message.id").Should().Be(Tag(producer, "messaging.message.id"));
         }
+    }
+
+    [Fact]
+    public async Task Broker_legs_are_measured_with_messaging_system_rabbitmq()
+    {
+        var queue = QueueName("jobs");
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await StartInstanceAsync(rabbit => rabbit.MapTestTypes().Consume<Job>(queue, (_, _, _) =>
+        {
+            handled.TrySetResult();
+            return default;
+        }, Wire.JobsTopic));
+        var a = await StartInstanceAsync(rabbit => rabbit.MapTestTypes().Publish<Job>(Wire.JobsTopic));
+
+        await a.Bus().PublishAsync(new Job(1), PublishOptions.ForTopic(Wire.JobsTopic));
+        await Signals.For(handled.Task, "the job");
+
+        await Signals.Until(() => _measurements.Any(m => m.Instrument == "messaging.client.sent.messages"), "the sent counter");
+        _measurements.Should().ContainSingle(m => m.Instrument == "messaging.client.sent.messages").Which.System.Should().Be("rabbitmq");
+        _measurements.Should().ContainSingle(m => m.Instrument == "messaging.client.consumed.messages").Which.System.Should().Be("rabbitmq");
     }
 
     private static bool IsRabbit(Activity activity) => Tag(activity, "messaging.system") == "rabbitmq";
