@@ -5,10 +5,10 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Perfolizer.Horology;
 using EventBus.Benchmarks.Infrastructure;
 using EventBus.Benchmarks.Reporting;
 using EventBus.Benchmarks.Suites;
+using Perfolizer.Horology;
 
 namespace EventBus.Benchmarks;
 

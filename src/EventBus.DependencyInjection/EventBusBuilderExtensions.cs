@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using EventBus;
 using EventBus.DependencyInjection.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,7 +22,7 @@ public static class EventBusBuilderExtensions
     /// <remarks>Every call adds a subscription: register the same handler twice (for two topics, say) and
     /// it is subscribed twice.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
-    public static IEventBusBuilder AddHandler<TEvent, THandler>(this IEventBusBuilder builder, Action<SubscriptionOptions>? configure = null)
+    public static IEventBusBuilder AddHandler<TEvent, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IEventBusBuilder builder, Action<SubscriptionOptions>? configure = null)
         where THandler : class, IEventHandler<TEvent>
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -47,7 +48,7 @@ public static class EventBusBuilderExtensions
     /// after the bus, so events handled during the bus's drain can still enqueue work.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     /// <exception cref="InvalidOperationException">An unnamed queue of <typeparamref name="T"/> is already registered.</exception>
-    public static IEventBusBuilder AddWorkQueue<T, THandler>(this IEventBusBuilder builder, Action<WorkQueueOptions<T>>? configure = null)
+    public static IEventBusBuilder AddWorkQueue<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IEventBusBuilder builder, Action<WorkQueueOptions<T>>? configure = null)
         where THandler : class, IWorkItemHandler<T>
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -78,7 +79,7 @@ public static class EventBusBuilderExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or whitespace.</exception>
     /// <exception cref="InvalidOperationException">A queue of <typeparamref name="T"/> with this name is already registered.</exception>
-    public static IEventBusBuilder AddWorkQueue<T, THandler>(this IEventBusBuilder builder, string name, Action<WorkQueueOptions<T>>? configure = null)
+    public static IEventBusBuilder AddWorkQueue<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IEventBusBuilder builder, string name, Action<WorkQueueOptions<T>>? configure = null)
         where THandler : class, IWorkItemHandler<T>
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -3,7 +3,7 @@ namespace EventBus.Reliability.Tests;
 /// <summary>Scenario 19: ambient state (AsyncLocal, Activity) flows where documented and never leaks between messages.</summary>
 public sealed class ContextFlowTests(ITestOutputHelper output)
 {
-    private static readonly AsyncLocal<string?> Ambient = new();
+    private static readonly AsyncLocal<string?> s_ambient = new();
 
     [Fact]
     public async Task Scenario19_queued_handlers_see_neither_the_publishers_ambient_state_nor_the_previous_messages()
@@ -12,19 +12,19 @@ public sealed class ContextFlowTests(ITestOutputHelper output)
         var seen = new Recorder<(int Sequence, string? AtStart)>(200);
         bus.Subscribe<Ping>(ping =>
         {
-            seen.Record((ping.Sequence, Ambient.Value));
-            Ambient.Value = $"set by handler for {ping.Sequence}"; // must not reach the next message
+            seen.Record((ping.Sequence, s_ambient.Value));
+            s_ambient.Value = $"set by handler for {ping.Sequence}"; // must not reach the next message
         });
         bus.Subscribe<Ping>(async (ping, _) =>
         {
-            seen.Record((ping.Sequence, Ambient.Value));
-            Ambient.Value = $"async handler {ping.Sequence}";
+            seen.Record((ping.Sequence, s_ambient.Value));
+            s_ambient.Value = $"async handler {ping.Sequence}";
             await Task.Yield();
         }, new SubscriptionOptions { MaxConcurrency = 2 });
 
         for (var i = 0; i < 100; i++)
         {
-            Ambient.Value = $"publisher {i}";
+            s_ambient.Value = $"publisher {i}";
             await bus.PublishAsync(new Ping(0, i));
         }
 
@@ -45,18 +45,18 @@ public sealed class ContextFlowTests(ITestOutputHelper output)
             Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
         };
         System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        var seen = new List<(string? Ambient, string? Activity)>();
-        bus.Subscribe<Ping>(_ => seen.Add((Ambient.Value, System.Diagnostics.Activity.Current?.OperationName)),
+        var seen = new List<(string? s_ambient, string? Activity)>();
+        bus.Subscribe<Ping>(_ => seen.Add((s_ambient.Value, System.Diagnostics.Activity.Current?.OperationName)),
             new SubscriptionOptions { Mode = DeliveryMode.Inline });
 
         for (var i = 0; i < 3; i++)
         {
             using var activity = source.StartActivity($"request {i}");
-            Ambient.Value = $"publisher {i}";
+            s_ambient.Value = $"publisher {i}";
             await bus.PublishAsync(new Ping(0, i));
         }
 
-        Ambient.Value = null;
+        s_ambient.Value = null;
         await bus.PublishAsync(new Ping(0, 3));
 
         seen.Should().Equal(("publisher 0", "request 0"), ("publisher 1", "request 1"), ("publisher 2", "request 2"), (null, null));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventBus.Samples.Scenes.Observability;
 
 namespace EventBus.Samples.Tests;
@@ -60,6 +61,69 @@ public sealed class ObservabilitySceneTests
         result.Report.Logs.Should().Contain(l => l.EventId.Name == "DeadLettered" && l.Message.Contains(deadLetterId));
     }
 
+    [Fact]
+    public async Task Every_handler_attempt_has_a_process_span_linked_to_the_publish_span_of_its_event()
+    {
+        var (result, output) = await SceneHarness.RunAsync(new ObservabilityScene());
+        var report = result.Report;
+
+        var publishes = report.PublishSpans;
+        publishes.Should().HaveCount(CheckoutScript.Checkouts)
+            .And.OnlyContain(s => s.Name == $"publish {ObservabilityScene.Topic}" && s.Kind == ActivityKind.Producer && s.HasParent,
+                "each publish is a child of the run's span");
+        publishes.Select(s => s.Tag(SignalNames.MessageId)).Should().OnlyHaveUniqueItems();
+
+        var processes = report.ProcessSpans;
+        processes.Should().HaveCount((int)report.Drain.Delivered + report.Errors.Count, "one span per attempt, failed ones included");
+        foreach (var process in processes)
+        {
+            process.Name.Should().Be($"process {ObservabilityScene.Topic}");
+            process.HasParent.Should().BeFalse("with LinkProcessSpans (the default) a process span starts its own trace");
+            process.Links.Should().ContainSingle();
+            var publish = report.LinkedPublish(process);
+            publish.Should().NotBeNull("the link points at a publish span of this run");
+            publish!.Tag(SignalNames.MessageId).Should().Be(process.Tag(SignalNames.MessageId), "the link leads to the same event's publish");
+            process.Tag(SignalNames.Subscription).Should().NotBeNull();
+            process.Tag(SignalNames.Destination).Should().Be(ObservabilityScene.Topic);
+        }
+
+        processes.Where(s => s.Status == ActivityStatusCode.Error).Should().HaveCount(3)
+            .And.OnlyContain(s => s.Tag(SignalNames.ErrorType) != null);
+        processes.Should().Contain(s => s.Tag(SignalNames.Subscription) == LoyaltyPoints.Name && s.Tag(SignalNames.DeliveryAttempt) == "2",
+            "the retry of the transient failure is its own span, attempt 2");
+        output.Should().Contain("link: ").And.Contain("AddSource(EventBusDiagnostics.ActivitySourceName)")
+            .And.Contain("AddMeter(EventBusDiagnostics.MeterName)");
+    }
+
+    [Fact]
+    public async Task The_instruments_count_the_workload_the_scene_ran()
+    {
+        var (result, _) = await SceneHarness.RunAsync(new ObservabilityScene());
+        var report = result.Report;
+
+        report.MetricSum(SignalNames.Sent).Should().Be(CheckoutScript.Checkouts);
+        report.MetricSum(SignalNames.Consumed, ReceiptPrinter.Name).Should().Be(CheckoutScript.Checkouts);
+        report.MetricSum(SignalNames.Consumed, LoyaltyPoints.Name).Should().Be(CheckoutScript.Checkouts, "consumed counts first attempts, not retries");
+        report.MetricSum(SignalNames.Consumed, FraudCheck.Name).Should().Be(CheckoutScript.Checkouts);
+        var ticker = Statistics(report, LiveTicker.Name);
+        report.MetricSum(SignalNames.Consumed, LiveTicker.Name).Should().Be(ticker.Delivered);
+
+        report.MetricSum(SignalNames.Retried).Should().Be(2, "one transient failure, one retry of the permanent one");
+        report.MetricSum(SignalNames.Retried, LoyaltyPoints.Name).Should().Be(1);
+        report.MetricSum(SignalNames.DeadLettered).Should().Be(1);
+        report.MetricSum(SignalNames.DeadLettered, FraudCheck.Name).Should().Be(1);
+        report.MetricSum(SignalNames.Dropped).Should().Be(report.Drain.Dropped).And.Be(ticker.Dropped);
+        report.Series(SignalNames.Dropped).Should().OnlyContain(s => s.Tag(SignalNames.DropReason) == nameof(DropReason.DroppedOldest));
+
+        report.MetricCount(SignalNames.ProcessDuration).Should().Be(report.Drain.Delivered + report.Errors.Count);
+        report.MetricCount(SignalNames.ProcessDuration, failedOnly: true).Should().Be(3);
+        report.MetricCount(SignalNames.Lag).Should().Be(report.MetricSum(SignalNames.Consumed), "one lag per first attempt");
+        report.Series(SignalNames.ProcessDuration).Should().OnlyContain(s => s.Unit == "s" && s.Min >= 0);
+
+        // Read while the ticker's handler was stuck: its buffer was full.
+        report.MetricSum(SignalNames.QueueDepth, LiveTicker.Name).Should().Be(CheckoutScript.TickerCapacity);
+    }
+
     [Theory]
     [InlineData(1L, 1L, null, true)]
     [InlineData(1L, 2L, null, false)]
@@ -67,6 +131,10 @@ public sealed class ObservabilitySceneTests
     [InlineData(null, null, null, true)]
     public void A_fact_agrees_when_every_signal_that_carries_it_reports_the_same_number(long? drain, long? counters, long? callbacks, bool agrees) =>
         new Reconciliation("fact", drain, counters, callbacks, null, null).Agrees.Should().Be(agrees);
+
+    [Fact]
+    public void Metrics_and_spans_take_part_in_the_agreement() =>
+        new Reconciliation("fact", 1, 1, null, null, null, Metrics: 1, Spans: 2).Agrees.Should().BeFalse();
 
     private static SubscriptionStatistics Statistics(ObservabilityReport report, string name) =>
         report.Subscriptions.Single(s => s.Name == name).Statistics;

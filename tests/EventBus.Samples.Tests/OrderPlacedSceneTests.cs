@@ -57,6 +57,6 @@ public sealed class OrderPlacedSceneTests
 
         result.ScaledOutPaymentInstances.Should().Be(2);
         result.ScaledOutCharges.Should().Be(2, "every subscriber gets its own copy");
-        output.Should().Contain("A queue with competing consumers");
+        output.Should().Contain("work queue");
     }
 }

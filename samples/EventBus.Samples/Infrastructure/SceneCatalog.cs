@@ -2,6 +2,9 @@ using EventBus.Samples.Scenes.Backpressure;
 using EventBus.Samples.Scenes.EventSourcing;
 using EventBus.Samples.Scenes.Observability;
 using EventBus.Samples.Scenes.OrderFanOut;
+using EventBus.Samples.Scenes.PartitioningBatching;
+using EventBus.Samples.Scenes.PaymentQueue;
+using EventBus.Samples.Scenes.PubSubVsQueue;
 using EventBus.Samples.Scenes.Saga;
 using EventBus.Samples.Scenes.UserRegistration;
 
@@ -16,10 +19,13 @@ internal static class SceneCatalog
     public static IReadOnlyList<IScene> All { get; } =
     [
         new UserRegisteredScene(),
+        new PubSubVsQueueScene(),
         new OrderPlacedScene(),
+        new PaymentQueueScene(),
         new SagaScene(),
         new EventSourcingScene(),
         new BackpressureScene(),
+        new PartitioningBatchingScene(),
         new ObservabilityScene(),
     ];
 }

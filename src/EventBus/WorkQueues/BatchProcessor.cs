@@ -74,6 +74,9 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
                     var batch = Rent();
                     batch.Add(first);
                     Fill(batch, reader);
+
+                    // Items taken from the channel count in the queue's depth while the batch forms.
+                    Volatile.Write(ref _forming, batch.Size);
                     if (!batch.IsFull && _linger > TimeSpan.Zero && !Queue.IsClosed)
                     {
                         await LingerAsync(batch, reader).ConfigureAwait(false);
@@ -148,7 +151,6 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
         using var closing = Queue.ClosingToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), linger);
         try
         {
-            Volatile.Write(ref _forming, batch.Size);
             while (!batch.IsFull && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
             {
                 Fill(batch, reader);
@@ -159,16 +161,15 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
         {
             // The linger passed (or the queue is completing): take what has arrived, even just now.
             Fill(batch, reader);
-        }
-        finally
-        {
-            Volatile.Write(ref _forming, 0);
+            Volatile.Write(ref _forming, batch.Size);
         }
     }
 
     private async ValueTask DispatchAsync(Batch<T> batch)
     {
+        // Counted as queued before it stops counting as forming, so the depth never dips in between.
         Interlocked.Add(ref _queuedItems, batch.Size);
+        Volatile.Write(ref _forming, 0);
         Interlocked.Increment(ref _queuedBatches);
         if (Queue.IsHalted || !_ready.Writer.TryWrite(batch))
         {

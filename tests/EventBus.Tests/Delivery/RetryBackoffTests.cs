@@ -77,8 +77,13 @@ public sealed class RetryBackoffTests
     public async Task A_drain_waits_for_a_pending_retry_until_its_deadline_then_abandons_it()
     {
         var time = new TestTimeProvider();
-        var drops = new List<DroppedEvent>();
-        var bus = EventBusFactory.Create(new EventBusOptions { TimeProvider = time, OnDropped = drops.Add, DrainTimeout = TimeSpan.FromSeconds(10) });
+        var abandoned = new TaskCompletionSource<DroppedEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bus = EventBusFactory.Create(new EventBusOptions
+        {
+            TimeProvider = time,
+            OnDropped = drop => abandoned.TrySetResult(drop),
+            DrainTimeout = TimeSpan.FromSeconds(10),
+        });
         var failed = new Countdown(1);
         bus.Subscribe<Ping>(_ =>
         {
@@ -95,7 +100,13 @@ public sealed class RetryBackoffTests
         disposal.IsCompleted.Should().BeFalse("the accepted event is still waiting for its retry");
         time.Advance(TimeSpan.FromSeconds(10));
 
-        await Wait.For(disposal, "the drain deadline");
-        drops.Should().ContainSingle(d => d.Reason == DropReason.Abandoned);
+        var result = await Wait.For(bus.CompleteAsync(), "the drain deadline");
+        await Wait.For(disposal, "the disposal");
+        result.Abandoned.Should().Be(1, "the event waiting for its retry was counted when the deadline passed");
+
+        // The waiting retry hears the cancellation on its own and then reports the event.
+        var drop = await Wait.For(abandoned.Task, "the abandoned event to be reported");
+        drop.Reason.Should().Be(DropReason.Abandoned);
+        ((Ping)drop.Event!).Sequence.Should().Be(1);
     }
 }

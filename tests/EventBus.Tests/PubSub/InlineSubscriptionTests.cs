@@ -5,14 +5,14 @@ namespace EventBus.Tests.PubSub;
 /// <summary>What only inline delivery does: the handler runs on the publisher's thread, during the publish.</summary>
 public sealed class InlineSubscriptionTests
 {
-    private static readonly SubscriptionOptions Inline = new() { Mode = DeliveryMode.Inline, RetryPolicy = RetryPolicy.None };
+    private static readonly SubscriptionOptions s_inline = new() { Mode = DeliveryMode.Inline, RetryPolicy = RetryPolicy.None };
 
     [Fact]
     public async Task The_handler_runs_on_the_publishers_thread_before_publish_returns()
     {
         await using var bus = EventBusFactory.Create();
         int? handlerThread = null;
-        bus.Subscribe<Ping>(_ => handlerThread = Environment.CurrentManagedThreadId, Inline);
+        bus.Subscribe<Ping>(_ => handlerThread = Environment.CurrentManagedThreadId, s_inline);
 
         bus.Publish(new Ping(0, 1));
 
@@ -29,7 +29,7 @@ public sealed class InlineSubscriptionTests
         {
             await release.Task;
             finished = true;
-        }, Inline);
+        }, s_inline);
 
         var publish = bus.PublishAsync(new Ping(0, 1));
         publish.IsCompleted.Should().BeFalse();
@@ -48,7 +48,7 @@ public sealed class InlineSubscriptionTests
         {
             await release.Task;
             Interlocked.Increment(ref finished);
-        }, Inline);
+        }, s_inline);
 
         bus.Publish(new Ping(0, 1));
         Volatile.Read(ref finished).Should().Be(0);
@@ -95,10 +95,10 @@ public sealed class InlineSubscriptionTests
     {
         await using var bus = EventBusFactory.Create();
         var calls = new List<string>();
-        bus.Subscribe<Ping>(_ => calls.Add("first"), Inline);
-        bus.Subscribe<Ping>(_ => throw new InvalidOperationException(), Inline);
-        bus.Subscribe<Ping>((_, _) => calls.Add("third with context"), Inline);
-        bus.Subscribe<Ping>(_ => calls.Add("fourth"), Inline);
+        bus.Subscribe<Ping>(_ => calls.Add("first"), s_inline);
+        bus.Subscribe<Ping>(_ => throw new InvalidOperationException(), s_inline);
+        bus.Subscribe<Ping>((_, _) => calls.Add("third with context"), s_inline);
+        bus.Subscribe<Ping>(_ => calls.Add("fourth"), s_inline);
 
         bus.Publish(new Ping(0, 1));
 
@@ -109,7 +109,7 @@ public sealed class InlineSubscriptionTests
     public async Task Inline_subscriptions_have_no_buffer()
     {
         await using var bus = EventBusFactory.Create();
-        var subscription = bus.Subscribe<Ping>(_ => { }, Inline);
+        var subscription = bus.Subscribe<Ping>(_ => { }, s_inline);
         bus.Publish(new Ping(0, 1));
         subscription.PendingCount.Should().Be(0);
         subscription.Mode.Should().Be(DeliveryMode.Inline);

@@ -1,25 +1,26 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using EventBus.Samples.Infrastructure;
 
 namespace EventBus.Samples.Scenes.Observability;
 
 /// <summary>
-/// Gathers everything the bus reports today, from each place it reports it: the callbacks in
-/// <see cref="EventBusOptions"/>, the dead-letter queue, the logs and, at the end, the drain result
-/// and subscription counters.
+/// Gathers everything the bus reports, from each place it reports it: the callbacks in
+/// <see cref="EventBusOptions"/>, the dead-letter queue, the logs, the spans of its ActivitySource,
+/// the instruments of its Meter and, at the end, the drain result and subscription counters.
 /// </summary>
-/// <remarks>
-/// Traces and metrics arrive with the observability issue (an ActivitySource and a Meter in the
-/// bus). When they land, add collectors here — an ActivityListener for the publish/process spans
-/// and a MeterListener for the messaging.* instruments — and matching sections in
-/// <see cref="ObservabilityReport"/>; nothing else in the scene has to change.
-/// </remarks>
-internal sealed class BusSignals
+internal sealed class BusSignals : IDisposable
 {
     private readonly ConcurrentQueue<DeliveryError> _errors = new();
     private readonly ConcurrentQueue<DroppedEvent> _drops = new();
+    private MetricCollector? _metrics;
 
     public DeadLetterQueue DeadLetters { get; } = new();
+
+    /// <summary>The spans of the run (listening starts at once; the run's own span marks what is ours).</summary>
+    public TraceCollector Traces { get; } = new();
+
+    public MetricCollector Metrics => _metrics ?? throw new InvalidOperationException($"Call {nameof(ListenToMetrics)} first.");
 
     /// <summary>Points the bus's callbacks and dead-letter sink at this collector.</summary>
     public void Attach(EventBusOptions options)
@@ -29,6 +30,9 @@ internal sealed class BusSignals
         options.OnDropped = _drops.Enqueue;
         options.DeadLetterSink = DeadLetters;
     }
+
+    /// <summary>Starts listening to the meters that <paramref name="meterFactory"/> (the host's) creates.</summary>
+    public void ListenToMetrics(IMeterFactory meterFactory) => _metrics ??= new MetricCollector(meterFactory);
 
     /// <summary>Freezes what was collected, once the bus has drained.</summary>
     public ObservabilityReport ToReport(BusReport bus, IReadOnlyList<LogRecord> logs)
@@ -41,6 +45,14 @@ internal sealed class BusSignals
             [.. _errors],
             [.. _drops],
             DeadLetters.ToList(),
-            [.. logs.Where(static l => l.Category.StartsWith(nameof(EventBus), StringComparison.Ordinal))]);
+            [.. logs.Where(static l => l.Category.StartsWith(nameof(EventBus), StringComparison.Ordinal))],
+            Traces.Spans,
+            Metrics.Series);
+    }
+
+    public void Dispose()
+    {
+        Traces.Dispose();
+        _metrics?.Dispose();
     }
 }

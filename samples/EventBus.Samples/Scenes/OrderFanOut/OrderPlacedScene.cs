@@ -139,11 +139,8 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
             "failure did not delay or break inventory, payment or shipping. A queue would give the order to exactly one of them.");
 
         var (instances, charges) = await ScaleOutPaymentAsync(console, cancellationToken);
-
-        console.KnowledgeCheck(
-            "Payments must be processed exactly once, by several worker instances for scale. Pub/sub with several subscribers, or a queue with competing consumers?",
-            $"A queue with competing consumers. As just shown, pub/sub gives every subscriber its own copy, so {instances} instances charged " +
-            $"the card {charges} times. A work queue hands each message to one worker only, and the workers share the load.");
+        console.Say($"{instances} subscribed copies, {charges} charges: pub/sub gives every subscription its own copy of the event.");
+        console.Say("Work that must happen once goes on a work queue instead (pubsub-vs-queue); payment-queue shows one at work.");
 
         return new OrderPlacedResult(orders, handlings, [.. errors], letters, report, instances, charges);
     }

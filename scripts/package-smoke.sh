@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Packs EventBus and EventBus.DependencyInjection, then builds tests/PackageSmoke against those
+# packages (from a local folder feed, restored into a fresh package cache so nothing stale is used)
+# and runs it twice: as a normal program and as a native AOT binary.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+packages="$repo/artifacts/packages"
+cache="$repo/artifacts/smoke-nuget-cache"
+rm -rf "$packages" "$cache" tests/PackageSmoke/bin tests/PackageSmoke/obj
+
+echo "== pack"
+dotnet pack src/EventBus/EventBus.csproj -c Release -o "$packages" --nologo
+dotnet pack src/EventBus.DependencyInjection/EventBus.DependencyInjection.csproj -c Release -o "$packages" --nologo
+version=$(dotnet msbuild src/EventBus/EventBus.csproj -getProperty:Version)
+ls -1 "$packages"
+
+cd tests/PackageSmoke
+echo "== package smoke, JIT (EventBus $version from $packages)"
+dotnet restore --packages "$cache" -p:EventBusVersion="$version"
+dotnet run -c Release --no-restore -p:EventBusVersion="$version" -- jit
+
+echo "== package smoke, native AOT"
+dotnet publish -c Release -r linux-x64 --packages "$cache" -p:EventBusVersion="$version" -o "$repo/artifacts/smoke-aot" --nologo
+"$repo/artifacts/smoke-aot/PackageSmoke" "native AOT"

@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+
+namespace EventBus.RabbitMQ.TestPeer;
+
+/// <summary>Sent by the test to the peer.</summary>
+public sealed record Ping(int Number, string Text);
+
+/// <summary>The peer's answer: which ping, which process, and the trace id the peer's handler saw.</summary>
+public sealed record Pong(int Number, string Text, int ProcessId, string TraceId, string? CorrelationId, string? SenderMessageId);
+
+/// <summary>Source-generated JSON metadata: the bridge never needs reflection for these.</summary>
+[JsonSerializable(typeof(Ping))]
+[JsonSerializable(typeof(Pong))]
+public sealed partial class PeerJsonContext : JsonSerializerContext;
+
+/// <summary>The wire names both sides agree on.</summary>
+public static class PeerWire
+{
+    public const string PingType = "eventbus.tests.ping";
+    public const string PongType = "eventbus.tests.pong";
+    public const string PingTopic = "peer.ping";
+    public const string PongTopic = "peer.pong";
+
+    public static RabbitMQOptions MapPeerTypes(this RabbitMQOptions options) => options
+        .MapType(PingType, 1, PeerJsonContext.Default.Ping)
+        .MapType(PongType, 1, PeerJsonContext.Default.Pong);
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EventBus.RabbitMQ.Tests.Infrastructure;
+
+/// <summary>
+/// Base of the broker tests: a fresh exchange, dead-letter exchange and queue names per test, deleted at the
+/// end; and application instances, each a Generic Host with its own service provider, bus and bridge.
+/// </summary>
+[Collection(BrokerCollection.Name)]
+public abstract class BrokerTest(BrokerFixture broker) : IAsyncLifetime
+{
+    private readonly List<IHost> _hosts = [];
+    private readonly List<string> _queues = [];
+
+    protected BrokerFixture Broker { get; } = broker;
+
+    /// <summary>This test's own exchange.</summary>
+    protected string Exchange { get; } = $"eventbus-test-{Guid.NewGuid().ToString("N")[..10]}";
+
+    protected string DeadLetterExchange => $"{Exchange}.dead-letter";
+
+    protected string DeadLetterQueue => DeadLetterExchange;
+
+    /// <summary>A shared queue name for this test, deleted at the end.</summary>
+    protected string QueueName(string name)
+    {
+        var queue = $"{Exchange}.{name}";
+        _queues.Add(queue);
+        return queue;
+    }
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await StopQuietlyAsync(host);
+        }
+
+        await Broker.DeleteAsync([.. _queues, DeadLetterQueue], [Exchange, DeadLetterExchange]);
+    }
+
+    /// <summary>Starts one application instance: a host with the bus and the bridge, connected to the test broker.</summary>
+    protected async Task<IHost> StartInstanceAsync(
+        Action<RabbitMQOptions> rabbit,
+        Action<IEventBusBuilder>? bus = null,
+        Action<EventBusOptions>? busOptions = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        var eventBus = builder.Services.AddEventBus(busOptions);
+        bus?.Invoke(eventBus);
+        eventBus.AddRabbitMQ(options =>
+        {
+            Broker.Settings.ApplyTo(options.Connection);
+            options.Connection.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
+            options.ExchangeName = Exchange;
+            options.Source = "/eventbus-tests";
+            options.SerializerOptions = new JsonSerializerOptions { TypeInfoResolver = TestJsonContext.Default };
+            rabbit(options);
+        });
+        var host = builder.Build();
+        _hosts.Add(host);
+        await host.StartAsync();
+        return host;
+    }
+
+    protected static async Task StopQuietlyAsync(IHost host)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await host.StopAsync(deadline.Token);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or RabbitMQBridgeException)
+        {
+            // Stopped and disposed by the test already, or never started.
+        }
+
+        if (host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
+    }
+}
+
+/// <summary>Service-provider shortcuts for tests.</summary>
+public static class HostExtensions
+{
+    public static IEventBus Bus(this IHost host) => host.Services.GetRequiredService<IEventBus>();
+
+    public static IRabbitMQBridge Bridge(this IHost host) => host.Services.GetRequiredService<IRabbitMQBridge>();
+}
