@@ -23,6 +23,8 @@ public static class Program
         new("Fan-out N=1, per publish", "FanOutBenchmarks", "Subscribers=1", ["RawChannels", "BroadcastBlock", "EventBus"]),
         new("Fan-out N=4, per publish", "FanOutBenchmarks", "Subscribers=4", ["RawChannels", "BroadcastBlock", "EventBus"]),
         new("Fan-out N=16, per publish", "FanOutBenchmarks", "Subscribers=16", ["RawChannels", "BroadcastBlock", "EventBus"]),
+        new("Work queue, 1 worker, per item", "WorkQueueBenchmarks", "Workers=1", ["RawChannel", "ActionBlock", "EventBus"]),
+        new("Work queue, 2 workers, per item", "WorkQueueBenchmarks", "Workers=2", ["RawChannel", "ActionBlock", "EventBus"]),
         new("Scale: 4096 subscriptions, 1 matching", "ScaleBenchmarks", "Subscriptions=4096", ["Delegate_OneMatching", "EventBus_OneMatching_Typed", "EventBus_OneMatching_PublishAsync"]),
         new("Scale: 4096 subscriptions, all matching", "ScaleBenchmarks", "Subscriptions=4096", ["Delegates_AllMatching", "EventBus_AllMatching_Typed"]),
         new("Telemetry listeners, plain handler", "ObservabilityBenchmarks", "", ["NoListener", "WithListeners"]),

@@ -22,6 +22,9 @@ public sealed class Completion : IDisposable
         public long Value;
     }
 
+    /// <summary>Deliveries counted since the last <see cref="Arm"/>.</summary>
+    public long Count => Volatile.Read(ref _counter.Value);
+
     /// <summary>Arms the counter for a batch of <paramref name="deliveries"/>; call before publishing it.</summary>
     public void Arm(long deliveries)
     {

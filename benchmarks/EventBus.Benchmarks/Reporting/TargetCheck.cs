@@ -14,6 +14,7 @@ public static class TargetCheck
     private const string Inline = nameof(InlinePublishBenchmarks);
     private const string Queued = nameof(QueuedPublishBenchmarks);
     private const string FanOut = nameof(FanOutBenchmarks);
+    private const string Work = nameof(WorkQueueBenchmarks);
 
     public static int Run(string resultsDirectory)
     {
@@ -70,8 +71,8 @@ public static class TargetCheck
             Ratio(lines, r, $"fan-out N={n} (allocation only)", FanOut, "EventBus", "RawChannels", $"Subscribers={n}", double.NaN, "raw channel writes");
         }
 
-        lines.Add(new TargetLine("work queue K=2", "<= 1.18x raw multi-reader channel; faster than ActionBlock(MaxDOP=2)", "-", "-",
-            "not measured: suite 4 arrives with WorkQueue<T>"));
+        // Work queue, K = 2: <= 1.18x the raw multi-reader channel, and faster than ActionBlock(MaxDOP = 2).
+        WorkQueue(lines, r);
 
         lines.Add(memory is null
             ? new TargetLine("idle subscription", "<= 1 KiB", "queued", "-", "not measured (run --subscription-memory)")
@@ -80,6 +81,33 @@ public static class TargetCheck
                     $"{memory.QueuedRetainedBytes:N0} B retained (inline {memory.InlineRetainedBytes:N0} B; raw channel + parked loop {memory.RawChannelRetainedBytes:N0} B)"),
                 Verdict(memory.QueuedRetainedBytes / 1024.0, 1.0, allocated: 0)));
         return lines;
+    }
+
+    private static void WorkQueue(List<TargetLine> lines, BenchmarkResults r)
+    {
+        const string Scenario = "work queue K=2";
+        const string Goal = "<= 1.18x raw multi-reader channel; faster than ActionBlock(MaxDOP=2), 0 B";
+        var row = r.Find(Work, "EventBus", "Workers=2");
+        var channel = r.Find(Work, "RawChannel", "Workers=2");
+        var block = r.Find(Work, "ActionBlock", "Workers=2");
+        if (row is null || channel is null || block is null)
+        {
+            lines.Add(new TargetLine(Scenario, Goal, "EventBus", "-", "not in this run"));
+            return;
+        }
+
+        var ratio = row.MeanNs / channel.MeanNs;
+        var verdict = Verdict(ratio, 1.18, row.AllocatedBytes);
+        if (row.MeanNs >= block.MeanNs)
+        {
+            var slower = string.Create(CultureInfo.InvariantCulture, $"slower than ActionBlock by {((row.MeanNs / block.MeanNs) - 1) * 100:F0}%");
+            verdict = verdict == "met" ? "MISSED: " + slower : verdict + "; " + slower;
+        }
+
+        lines.Add(new TargetLine(Scenario, Goal, "EventBus",
+            string.Create(CultureInfo.InvariantCulture,
+                $"{row.MeanNs:F2} ns = {ratio:F2}x RawChannel ({channel.MeanNs:F2} ns), {row.MeanNs / block.MeanNs:F2}x ActionBlock ({block.MeanNs:F2} ns), {Bytes(row.AllocatedBytes)}"),
+            verdict));
     }
 
     private static void AgainstFastestPeer(List<TargetLine> lines, BenchmarkResults r, string scenario, string method, string[] peers)

@@ -80,6 +80,10 @@ internal sealed class MessagingTelemetry : IDisposable
     /// <summary>Whether a handler attempt has anything to report.</summary>
     internal bool ProcessObserved => Source.HasListeners() || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled;
 
+    /// <summary>Whether a publish or a handler attempt has anything to report: the one check of the
+    /// publish fast path, which does neither.</summary>
+    internal bool Observed => Source.HasListeners() || Sent.Enabled || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled;
+
     /// <summary>Starts the producer span of a publish or enqueue, or returns null when nobody samples it.</summary>
     internal static Activity? StartPublish(string spanName, string destination)
     {

@@ -32,7 +32,8 @@ public sealed class EventContext
         EventType = eventType;
     }
 
-    /// <summary>A unique id for this publish (time-ordered on .NET 9 and later).</summary>
+    /// <summary>A unique id for this publish, time-ordered (the UUID version 7 layout: the publish
+    /// time's Unix milliseconds first).</summary>
     public Guid Id { get; }
 
     /// <summary>When the event was published, on the bus's <see cref="TimeProvider"/>.</summary>
@@ -62,13 +63,5 @@ public sealed class EventContext
     public override string ToString() =>
         Topic is null ? $"{EventType.Name} {Id}" : $"{EventType.Name} {Id} on '{Topic}'";
 
-    internal static Guid NewId(DateTimeOffset timestamp)
-    {
-#if NET9_0_OR_GREATER
-        return Guid.CreateVersion7(timestamp);
-#else
-        _ = timestamp;
-        return Guid.NewGuid();
-#endif
-    }
+    internal static Guid NewId(DateTimeOffset timestamp) => Internal.TimeOrderedId.Next(timestamp);
 }

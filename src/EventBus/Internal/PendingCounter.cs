@@ -4,7 +4,9 @@ namespace EventBus.Internal;
 /// Counts work that was accepted but has not finished (overflow writes, background retries), and
 /// lets a drain wait until the count drops to zero. Lock-free; the wait allocates only when asked for.
 /// </summary>
-internal sealed class PendingCounter
+/// <remarks>A mutable struct, so a subscription does not pay for one more object: keep it in a
+/// non-readonly field and never copy it.</remarks>
+internal struct PendingCounter
 {
     private int _count;
     private TaskCompletionSource? _zero;

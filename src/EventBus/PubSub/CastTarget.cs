@@ -11,6 +11,8 @@ internal sealed class CastTarget<TRoute, TSubscribed>(Subscription<TSubscribed> 
 {
     internal override ISubscriptionEntry Entry => inner;
 
+    internal override bool TryDeliver(TRoute @event, EventContext? context) => inner.TryDeliver(Convert(@event), context);
+
     internal override ValueTask<bool> DeliverAsync(TRoute @event, EventContext? context, bool noWait, CancellationToken cancellationToken) =>
         inner.DeliverAsync(Convert(@event), context, noWait, cancellationToken);
 

@@ -257,10 +257,9 @@ internal sealed class InProcessEventBus : IEventBus
         ThrowIfClosed();
         options ??= s_defaultSubscriptionOptions;
         var sequence = Interlocked.Increment(ref _nextSequence);
-        var name = options.Name ?? $"{typeof(T).Name}#{sequence}";
         Subscription<T> subscription = options.Mode == DeliveryMode.Inline
-            ? new InlineSubscription<T>(this, invoker, options, sequence, name)
-            : new QueuedSubscription<T>(this, invoker, options, sequence, name);
+            ? new InlineSubscription<T>(this, invoker, options, sequence)
+            : new QueuedSubscription<T>(this, invoker, options, sequence);
 
         lock (_gate)
         {
@@ -300,7 +299,7 @@ internal sealed class InProcessEventBus : IEventBus
     private Route<T> RouteOf<T>(T @event, string? topic)
     {
         var routes = GetTypeRoutes<T>();
-        if (TypeIndex<T>.IsExact)
+        if (routes.IsExact)
         {
             return topic is null ? routes.Exact : routes.Get(typeof(T), topic);
         }

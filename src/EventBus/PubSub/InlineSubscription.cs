@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using EventBus.Delivery;
 using EventBus.Internal;
 
@@ -12,15 +13,16 @@ namespace EventBus.PubSub;
 internal sealed class InlineSubscription<T> : Subscription<T>
 {
     private readonly Action<T>? _syncHandler;
-    private readonly CancellationTokenSource _stop = new();
-    private long _delivered;
-    private readonly PendingCounter _pending = new();
+    private PendingCounter _pending;
+
+    // Counted without a locked instruction on the publisher's thread (see StripedCounter).
+    private StripedCounter _delivered;
     private volatile bool _halted;
     private volatile bool _deadlinePassed;
     private DropReason _haltReason = DropReason.Abandoned;
 
-    internal InlineSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence, string name)
-        : base(bus, invoker, options, sequence, name)
+    internal InlineSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence)
+        : base(bus, invoker, options, sequence)
     {
         _syncHandler = invoker.SyncHandler;
     }
@@ -29,7 +31,18 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
     public override int PendingCount => 0;
 
-    protected override long DeliveredCount => Interlocked.Read(ref _delivered);
+    protected override long DeliveredCount => _delivered.Sum();
+
+    /// <summary>The plain synchronous handler the route's fast path calls directly (only subscriptions
+    /// the route lists as inline have one).</summary>
+    internal Action<T> Handler => _syncHandler!;
+
+    /// <summary>Set once the subscription stopped: a publish that still reaches it reports the event instead.</summary>
+    internal bool IsHalted => _halted;
+
+    /// <summary>Counts a successful delivery made on the calling thread, numbered <paramref name="threadIndex"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CountDelivered(int threadIndex) => _delivered.Increment(threadIndex);
 
     public override void AddTo<TRoute>(RouteSnapshot<TRoute>.Builder builder)
     {
@@ -52,7 +65,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
             return;
         }
 
-        if (Runner.Telemetry.IsObserved)
+        if (Environment.Telemetry.ProcessObserved)
         {
             // With noWait the delivery never stays pending: an async handler finishes in the background.
             var delivery = DeliverAsync(@event, context, noWait: true, CancellationToken.None);
@@ -71,7 +84,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
             return;
         }
 
-        Interlocked.Increment(ref _delivered);
+        _delivered.Increment();
     }
 
     internal override ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
@@ -85,7 +98,9 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         ValueTask pending;
         try
         {
-            pending = Runner.InvokeAsync(@event, context, attempt: 1, _stop.Token);
+            pending = Environment.Telemetry.ProcessObserved
+                ? Runner.InvokeAsync(@event, context, attempt: 1, StopToken)
+                : Invoker.InvokeAsync(@event, context, StopToken);
         }
         catch (Exception ex)
         {
@@ -95,7 +110,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
         if (pending.IsCompletedSuccessfully)
         {
-            Interlocked.Increment(ref _delivered);
+            _delivered.Increment();
             return new ValueTask<bool>(true);
         }
 
@@ -112,14 +127,14 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
     /// <summary>A publish that read its route before this subscription stopped reached it afterwards:
     /// the publisher counts the event as accepted, so it is reported, not skipped in silence.</summary>
-    private void LoseRacingPublish(T @event, EventContext? context) => Lose(@event, context, _haltReason);
+    internal void LoseRacingPublish(T @event, EventContext? context) => Lose(@event, context, _haltReason);
 
     private async ValueTask<bool> AwaitHandlerAsync(ValueTask pending, T @event, EventContext? context)
     {
         try
         {
             await pending.ConfigureAwait(false);
-            Interlocked.Increment(ref _delivered);
+            _delivered.Increment();
         }
         catch (Exception ex)
         {
@@ -134,7 +149,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         try
         {
             await pending.ConfigureAwait(false);
-            Interlocked.Increment(ref _delivered);
+            _delivered.Increment();
         }
         catch (Exception ex)
         {
@@ -148,7 +163,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
     }
 
     /// <summary>Moves a failed inline delivery off the publisher's thread for its retries.</summary>
-    private void RetryLater(T @event, EventContext? context, Exception error)
+    internal void RetryLater(T @event, EventContext? context, Exception error)
     {
         _pending.Increment();
         _ = Task.Run(async () =>
@@ -166,11 +181,11 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
     private async Task RetryAsync(T @event, EventContext? context, Exception error)
     {
-        var outcome = await Runner.ContinueAfterFailureAsync(@event, context, error, 1, _stop.Token).ConfigureAwait(false);
+        var outcome = await Runner.ContinueAfterFailureAsync(@event, context, error, 1, StopToken).ConfigureAwait(false);
         switch (outcome)
         {
             case DeliveryOutcome.Delivered:
-                Interlocked.Increment(ref _delivered);
+                _delivered.Increment();
                 break;
             case DeliveryOutcome.Abandoned:
                 // At a deadline the drain counted every pending delivery already.
@@ -202,6 +217,6 @@ internal sealed class InlineSubscription<T> : Subscription<T>
     {
         _haltReason = reason;
         _halted = true;
-        _stop.Cancel();
+        CancelStop();
     }
 }

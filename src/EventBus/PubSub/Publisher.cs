@@ -3,9 +3,16 @@ using EventBus.Internal;
 namespace EventBus.PubSub;
 
 /// <summary>A publisher bound to one event type and topic: its route is resolved once, here.</summary>
+/// <remarks>The facts publish needs are instance fields: for a class <typeparamref name="T"/> the JIT
+/// shares one body for all reference types, and a generic static read there (such as
+/// <see cref="TypeIndex{T}.IsExact"/>) is a run-time dictionary lookup on every call.</remarks>
 internal sealed class Publisher<T>(TypeRoutes<T> routes, Route<T> route) : IPublisher<T>
 {
-    public string? Topic => route.Topic;
+    private readonly TypeRoutes<T> _routes = routes;
+    private readonly Route<T> _route = route;
+    private readonly bool _isExact = TypeIndex<T>.IsExact;
+
+    public string? Topic => _route.Topic;
 
     public ValueTask PublishAsync(T @event, CancellationToken cancellationToken = default)
     {
@@ -28,5 +35,5 @@ internal sealed class Publisher<T>(TypeRoutes<T> routes, Route<T> route) : IPubl
     }
 
     private Route<T> RouteOf(T @event) =>
-        TypeIndex<T>.IsExact || @event!.GetType() == typeof(T) ? route : routes.Get(@event.GetType(), route.Topic);
+        _isExact || @event!.GetType() == typeof(T) ? _route : _routes.Get(@event.GetType(), _route.Topic);
 }

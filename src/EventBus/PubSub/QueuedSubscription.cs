@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using EventBus.Delivery;
+using EventBus.Diagnostics;
 using EventBus.Internal;
 
 namespace EventBus.PubSub;
@@ -27,19 +28,25 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
 
     private readonly Channel<Envelope<T>> _channel;
     private readonly ChannelWriter<Envelope<T>> _writer;
+    private readonly Action<T>? _syncHandler;
+    private readonly MessagingTelemetry _telemetry;
     private readonly BufferFullMode _fullMode;
     private readonly int _overflowCapacity;
-    private readonly Worker[] _workers;
-    private readonly Task[] _workerTasks;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly PendingCounter _overflow = new();
+
+    // The first worker, and all of them when there are several (see Workers): one worker, the
+    // default, needs no array.
+    private readonly Worker _first;
+    private readonly Worker[]? _workers;
+    private PendingCounter _overflow;
     private volatile bool _intakeClosed;
     private volatile bool _halted;
     private DropReason _haltReason = DropReason.Abandoned;
 
-    internal QueuedSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence, string name)
-        : base(bus, invoker, options, sequence, name)
+    internal QueuedSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence)
+        : base(bus, invoker, options, sequence)
     {
+        _syncHandler = invoker.SyncHandler;
+        _telemetry = bus.Environment.Telemetry;
         _fullMode = options.FullMode;
         _overflowCapacity = options.OverflowCapacity;
         var channelOptions = new BoundedChannelOptions(options.Capacity)
@@ -60,12 +67,20 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
             : Channel.CreateBounded<Envelope<T>>(channelOptions);
         _writer = _channel.Writer;
 
-        _workers = new Worker[options.MaxConcurrency];
-        _workerTasks = new Task[options.MaxConcurrency];
-        for (var i = 0; i < _workers.Length; i++)
+        _first = new Worker(this);
+        if (options.MaxConcurrency > 1)
         {
-            _workers[i] = new Worker(this);
-            _workerTasks[i] = HandlerScope.StartLoop(static worker => worker.Owner.RunAsync(worker), _workers[i]);
+            _workers = new Worker[options.MaxConcurrency];
+            _workers[0] = _first;
+            for (var i = 1; i < _workers.Length; i++)
+            {
+                _workers[i] = new Worker(this);
+            }
+        }
+
+        foreach (var worker in Workers)
+        {
+            worker.Loop = HandlerScope.StartParkedLoop(static worker => worker.Owner.RunAsync(worker), worker);
         }
     }
 
@@ -78,7 +93,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         get
         {
             long total = 0;
-            foreach (var worker in _workers)
+            foreach (var worker in Workers)
             {
                 total += Volatile.Read(ref worker.Delivered);
             }
@@ -86,6 +101,10 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
             return total;
         }
     }
+
+    private ReadOnlySpan<Worker> Workers => _workers ?? new ReadOnlySpan<Worker>(in _first);
+
+    internal override bool TryDeliver(T @event, EventContext? context) => _writer.TryWrite(new Envelope<T>(@event, context));
 
     internal override ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
     {
@@ -149,7 +168,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
             return false;
         }
 
-        var write = _writer.WriteAsync(envelope, _stop.Token);
+        var write = _writer.WriteAsync(envelope, StopToken);
         if (write.IsCompletedSuccessfully)
         {
             _overflow.Decrement();
@@ -199,11 +218,21 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
 
     private async Task RunAsync(Worker worker)
     {
-        HandlerScope.Enter(worker);
         var reader = _channel.Reader;
-        var stop = _stop.Token;
+        ExecutionContext? loopContext = null;
+        var entered = false;
         while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            if (!entered)
+            {
+                // Marked at the first event, not at start (see HandlerScope.StartParkedLoop): an idle
+                // subscription then keeps no execution context of its own. The context with the mark
+                // is this loop's context from now on; HandleAsync puts it back after each handler.
+                HandlerScope.Enter(worker);
+                loopContext = ExecutionContext.Capture();
+                entered = true;
+            }
+
             while (reader.TryRead(out var envelope))
             {
                 Volatile.Write(ref worker.State, Busy);
@@ -214,7 +243,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
                     continue;
                 }
 
-                var handled = HandleAsync(envelope, worker, stop);
+                var handled = HandleAsync(envelope, worker, loopContext);
                 if (!handled.IsCompletedSuccessfully)
                 {
                     await handled.ConfigureAwait(false);
@@ -225,23 +254,34 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
     }
 
-    private ValueTask HandleAsync(Envelope<T> envelope, Worker worker, CancellationToken stop)
+    private ValueTask HandleAsync(Envelope<T> envelope, Worker worker, ExecutionContext? loopContext)
     {
-        // A synchronous handler that sets an AsyncLocal would change this loop's context and leak
-        // the value into the next event's handler; put the loop's context back if it changed.
-        var loopContext = ExecutionContext.Capture();
         ValueTask pending;
         try
         {
-            pending = Runner.Telemetry.IsObserved
-                ? Runner.InvokeAsync(envelope.Event, envelope.Context, attempt: 1, stop)
-                : Invoker.InvokeAsync(envelope.Event, envelope.Context, stop);
+            if (_telemetry.ProcessObserved)
+            {
+                pending = Runner.InvokeAsync(envelope.Event, envelope.Context, attempt: 1, StopToken);
+            }
+            else if (_syncHandler is { } handler)
+            {
+                // A plain synchronous handler is called directly: no virtual call, no ValueTask, no token.
+                handler(envelope.Event);
+                pending = default;
+            }
+            else
+            {
+                pending = Invoker.InvokeAsync(envelope.Event, envelope.Context, StopToken);
+            }
         }
         catch (Exception ex)
         {
             RestoreContext(loopContext);
-            return RecoverAsync(envelope, ex, worker, stop);
+            return RecoverAsync(envelope, ex, worker);
         }
+
+        // A synchronous handler that sets an AsyncLocal would change this loop's context and leak
+        // the value into the next event's handler; put the loop's context back if it changed.
 
         RestoreContext(loopContext);
 
@@ -251,7 +291,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
             return default;
         }
 
-        return AwaitHandlerAsync(pending, envelope, worker, stop);
+        return AwaitHandlerAsync(pending, envelope, worker);
     }
 
     private static void RestoreContext(ExecutionContext? loopContext)
@@ -262,7 +302,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
     }
 
-    private async ValueTask AwaitHandlerAsync(ValueTask pending, Envelope<T> envelope, Worker worker, CancellationToken stop)
+    private async ValueTask AwaitHandlerAsync(ValueTask pending, Envelope<T> envelope, Worker worker)
     {
         try
         {
@@ -271,15 +311,15 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
         catch (Exception ex)
         {
-            await RecoverAsync(envelope, ex, worker, stop).ConfigureAwait(false);
+            await RecoverAsync(envelope, ex, worker).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask RecoverAsync(Envelope<T> envelope, Exception error, Worker worker, CancellationToken stop)
+    private async ValueTask RecoverAsync(Envelope<T> envelope, Exception error, Worker worker)
     {
         // Retries happen in place: with one worker, later events wait behind this one, which keeps
         // the subscription's order (and only this subscription waits).
-        var outcome = await Runner.ContinueAfterFailureAsync(envelope.Event, envelope.Context, error, 1, stop).ConfigureAwait(false);
+        var outcome = await Runner.ContinueAfterFailureAsync(envelope.Event, envelope.Context, error, 1, StopToken).ConfigureAwait(false);
         if (outcome == DeliveryOutcome.Delivered)
         {
             worker.Delivered++;
@@ -325,7 +365,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         _haltReason = reason;
         _halted = true;
         _writer.TryComplete();
-        _stop.Cancel();
+        CancelStop();
 
         // Make every worker's busy mark visible before reading them (see the class remarks).
         Interlocked.MemoryBarrierProcessWide();
@@ -333,7 +373,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         var current = HandlerScope.Current;
         if (waitForRunningHandlers)
         {
-            foreach (var worker in _workers)
+            foreach (var worker in Workers)
             {
                 if (!ReferenceEquals(worker, current))
                 {
@@ -344,7 +384,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         else
         {
             long claimed = 0;
-            foreach (var worker in _workers)
+            foreach (var worker in Workers)
             {
                 if (!ReferenceEquals(worker, current) &&
                     Interlocked.CompareExchange(ref worker.State, ClaimedAtHalt, Busy) == Busy)
@@ -377,27 +417,33 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
     }
 
-    protected override bool IsOwnConsumer(object? consumer) => consumer is not null && Array.IndexOf(_workers, consumer) >= 0;
-
-    private Task WhenWorkersDone()
+    protected override bool IsOwnConsumer(object? consumer)
     {
-        var current = HandlerScope.Current;
-        if (!IsOwnConsumer(current))
+        foreach (var worker in Workers)
         {
-            return Task.WhenAll(_workerTasks);
-        }
-
-        // Disposed from inside its own handler: that worker finishes after the handler returns.
-        var others = new List<Task>(_workerTasks.Length);
-        for (var i = 0; i < _workers.Length; i++)
-        {
-            if (!ReferenceEquals(_workers[i], current))
+            if (ReferenceEquals(worker, consumer))
             {
-                others.Add(_workerTasks[i]);
+                return true;
             }
         }
 
-        return Task.WhenAll(others);
+        return false;
+    }
+
+    private Task WhenWorkersDone()
+    {
+        // Disposed from inside its own handler: that worker finishes after the handler returns.
+        var current = HandlerScope.Current;
+        var loops = new List<Task>(Workers.Length);
+        foreach (var worker in Workers)
+        {
+            if (!ReferenceEquals(worker, current))
+            {
+                loops.Add(worker.Loop);
+            }
+        }
+
+        return Task.WhenAll(loops);
     }
 
     /// <summary>One consumer loop's state, written by that loop only (except the claim at a halt).</summary>
@@ -406,5 +452,6 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         internal readonly QueuedSubscription<T> Owner = owner;
         internal int State;
         internal long Delivered;
+        internal Task Loop = Task.CompletedTask;
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using EventBus.Diagnostics;
+using EventBus.Internal;
 
 namespace EventBus.PubSub;
 
@@ -11,11 +13,13 @@ namespace EventBus.PubSub;
 internal sealed class Route<T> : IRoute
 {
     private readonly InProcessEventBus _bus;
+    private readonly MessagingTelemetry _telemetry;
     private RouteSnapshot<T> _snapshot;
 
     internal Route(InProcessEventBus bus, Type runtimeType, string? topic, RouteSnapshot<T> snapshot)
     {
         _bus = bus;
+        _telemetry = bus.Environment.Telemetry;
         RuntimeType = runtimeType;
         Topic = topic;
         _snapshot = snapshot;
@@ -52,13 +56,140 @@ internal sealed class Route<T> : IRoute
     {
         _bus.ThrowIfClosed();
         var snapshot = Volatile.Read(ref _snapshot);
-        if (_bus.Environment.Telemetry.PublishObserved)
+        if (snapshot.InlineOnly && !_telemetry.Observed)
+        {
+            DeliverInline(snapshot.Inline, @event, context: null);
+            return default;
+        }
+
+        return PublishSlowAsync(snapshot, @event, options, noWait, cancellationToken);
+    }
+
+    /// <summary>Publishes without ever waiting; throws what the publish found.</summary>
+    internal void Publish(T @event, PublishOptions? options)
+    {
+        _bus.ThrowIfClosed();
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot.InlineOnly && !_telemetry.Observed)
+        {
+            DeliverInline(snapshot.Inline, @event, context: null);
+            return;
+        }
+
+        PublishSlow(snapshot, @event, options);
+    }
+
+    /// <summary>A synchronous publish that cannot take the fast path. Kept out of <see cref="Publish"/> so
+    /// the fast path does not set up this path's stack frame.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PublishSlow(RouteSnapshot<T> snapshot, T @event, PublishOptions? options)
+    {
+        var publish = PublishSlowAsync(snapshot, @event, options, noWait: true, CancellationToken.None);
+        Debug.Assert(publish.IsCompleted, "A publish that may not wait completes synchronously.");
+        publish.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// The fast path: every target is an inline subscription with a plain synchronous handler, and
+    /// nobody listens to telemetry. The handlers are called directly, in order, and each delivery is
+    /// counted in the publishing thread's own cell, with no locked instruction.
+    /// </summary>
+    private static void DeliverInline(InlineSubscription<T>[] subscriptions, T @event, EventContext? context)
+    {
+        if (subscriptions.Length == 1)
+        {
+            // The most common shape, without the loop's bookkeeping.
+            var subscription = subscriptions[0];
+            if (!subscription.IsHalted)
+            {
+                try
+                {
+                    subscription.Handler(@event);
+                }
+                catch (Exception ex)
+                {
+                    subscription.RetryLater(@event, context, ex);
+                    return;
+                }
+
+                subscription.CountDelivered(ThreadIndex.Current);
+                return;
+            }
+        }
+
+        if (subscriptions.Length != 0)
+        {
+            DeliverEach(subscriptions, @event, context);
+        }
+    }
+
+    /// <summary>
+    /// Calls every handler, with one exception handler around the loop instead of one per call: a
+    /// failure is handed to its subscription and the loop resumes at the next one.
+    /// </summary>
+    private static void DeliverEach(InlineSubscription<T>[] subscriptions, T @event, EventContext? context)
+    {
+        var thread = ThreadIndex.Current;
+        var next = 0;
+        while (true)
+        {
+            try
+            {
+                if (InvokeFrom(subscriptions, @event, thread, ref next))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex)
+            {
+                subscriptions[next].RetryLater(@event, context, ex);
+                next++;
+                continue;
+            }
+
+            // Stopped at a halted subscription. Reported outside the exception handler: a failure to
+            // report is not a handler failure.
+            subscriptions[next].LoseRacingPublish(@event, context);
+            next++;
+        }
+    }
+
+    /// <summary>
+    /// The loop of <see cref="DeliverEach"/>. Its counter is a local the exception handler does not
+    /// read, so the JIT keeps it in a register; only <paramref name="next"/> is stored per call, for
+    /// the handler to know where to resume. (With the loop counter itself read in the exception
+    /// handler, the JIT kept every loop variable on the stack: 8 subscribers took about 39 ns against
+    /// 33 ns this way in a side measurement.)
+    /// </summary>
+    /// <returns>True when every handler was called; false when <paramref name="next"/> is halted.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InvokeFrom(InlineSubscription<T>[] subscriptions, T @event, int thread, ref int next)
+    {
+        for (var i = next; i < subscriptions.Length; i++)
+        {
+            next = i;
+            var subscription = subscriptions[i];
+            if (subscription.IsHalted)
+            {
+                return false;
+            }
+
+            subscription.Handler(@event);
+            subscription.CountDelivered(thread);
+        }
+
+        return true;
+    }
+
+    private ValueTask PublishSlowAsync(RouteSnapshot<T> snapshot, T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)
+    {
+        if (_telemetry.PublishObserved)
         {
             return PublishObservedAsync(snapshot, @event, options, noWait, cancellationToken);
         }
 
         var context = snapshot.NeedsContext ? _bus.Environment.CreateContext(RuntimeType, Topic, options) : null;
-        return Deliver(snapshot, @event, context, noWait, cancellationToken);
+        return Deliver(snapshot, @event, context, noWait, _telemetry.ProcessObserved, cancellationToken);
     }
 
     /// <summary>A publish someone listens to: inside a producer span, with a context that carries it, counted.</summary>
@@ -70,7 +201,7 @@ internal sealed class Route<T> : IRoute
         activity?.SetTag(Conventions.MessageId, context.Id.ToString());
         try
         {
-            await Deliver(snapshot, @event, context, noWait, cancellationToken).ConfigureAwait(false);
+            await Deliver(snapshot, @event, context, noWait, _telemetry.ProcessObserved, cancellationToken).ConfigureAwait(false);
             _bus.Environment.Telemetry.RecordSent(Destination, error: null);
         }
         catch (Exception ex)
@@ -82,20 +213,34 @@ internal sealed class Route<T> : IRoute
         }
     }
 
-    private static ValueTask Deliver(RouteSnapshot<T> snapshot, T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
+    private static ValueTask Deliver(
+        RouteSnapshot<T> snapshot, T @event, EventContext? context, bool noWait, bool processObserved, CancellationToken cancellationToken)
     {
         // Inline handlers first, so they run on the publisher's thread before any wait for space.
         var inline = snapshot.Inline;
-        for (var i = 0; i < inline.Length; i++)
+        if (processObserved)
         {
-            inline[i].InvokeInline(@event, context);
+            for (var i = 0; i < inline.Length; i++)
+            {
+                inline[i].InvokeInline(@event, context);
+            }
+        }
+        else
+        {
+            DeliverInline(inline, @event, context);
         }
 
         var targets = snapshot.Targets;
         List<string>? refused = null;
         for (var i = 0; i < targets.Length; i++)
         {
-            var delivery = targets[i].DeliverAsync(@event, context, noWait, cancellationToken);
+            var target = targets[i];
+            if (target.TryDeliver(@event, context))
+            {
+                continue;
+            }
+
+            var delivery = target.DeliverAsync(@event, context, noWait, cancellationToken);
             if (!delivery.IsCompletedSuccessfully)
             {
                 Debug.Assert(!noWait || delivery.IsCompleted, "A publish that may not wait never gets a pending delivery.");
@@ -146,13 +291,5 @@ internal sealed class Route<T> : IRoute
         {
             throw new EventBusFullException(refused);
         }
-    }
-
-    /// <summary>Publishes without ever waiting; throws what the publish found.</summary>
-    internal void Publish(T @event, PublishOptions? options)
-    {
-        var publish = PublishAsync(@event, options, noWait: true, CancellationToken.None);
-        Debug.Assert(publish.IsCompleted, "A publish that may not wait completes synchronously.");
-        publish.GetAwaiter().GetResult();
     }
 }

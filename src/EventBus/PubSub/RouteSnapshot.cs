@@ -13,6 +13,7 @@ internal sealed class RouteSnapshot<T>
         Inline = inline;
         Targets = targets;
         NeedsContext = needsContext;
+        InlineOnly = targets.Length == 0;
     }
 
     /// <summary>Inline subscriptions to exactly <typeparamref name="T"/> with a plain synchronous handler:
@@ -24,6 +25,10 @@ internal sealed class RouteSnapshot<T>
 
     /// <summary>True when some handler takes the context, so publish must create one.</summary>
     internal bool NeedsContext { get; }
+
+    /// <summary>True when every target is in <see cref="Inline"/> (or there is none): publish can take
+    /// its synchronous fast path. (Those handlers never take a context.)</summary>
+    internal bool InlineOnly { get; }
 
     internal bool IsEmpty => Inline.Length == 0 && Targets.Length == 0;
 

@@ -5,25 +5,42 @@ namespace EventBus.PubSub;
 
 /// <summary>What queued and inline subscriptions share: identity, matching, counters and the
 /// dispose protocol.</summary>
+/// <remarks>
+/// Everything a subscription needs only on some paths is created on first use: its generated
+/// name, its retry runner (with its telemetry), its stop token source and the signal a concurrent
+/// <see cref="DisposeAsync"/> waits on. Most subscriptions never fail, never see a listener and
+/// are never disposed while draining, and an idle one should cost little memory (issue 6 sets a
+/// bound of 1 KiB for a queued one).
+/// </remarks>
 internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
 {
-    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RetryPolicy _retryPolicy;
+    private readonly IDeadLetterSink? _deadLetterSink;
+    private string? _name;
+    private RetryRunner<T>? _runner;
+    private CancellationTokenSource? _stop;
+    private volatile bool _stopRequested;
+    private TaskCompletionSource? _stopped;
+    private volatile bool _isStopped;
     private int _stopClaimed;
     private int _disposed;
     private long _dropped;
     private long _abandoned;
 
-    protected Subscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence, string name)
+    protected Subscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence)
     {
         Bus = bus;
         Invoker = invoker;
         Sequence = sequence;
-        Name = name;
+        _name = options.Name;
         Topic = options.Topic;
-        Runner = new RetryRunner<T>(invoker, options.RetryPolicy, bus.Environment, options.DeadLetterSink, name);
+        _retryPolicy = options.RetryPolicy;
+        _deadLetterSink = options.DeadLetterSink;
     }
 
-    public string Name { get; }
+    /// <summary>The name given in the options, else the event type's name and the creation sequence
+    /// (built on first use; two threads racing build equal strings).</summary>
+    public string Name => _name ??= $"{typeof(T).Name}#{Sequence}";
 
     public Type EventType => typeof(T);
 
@@ -47,7 +64,11 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
 
     protected HandlerInvoker<T> Invoker { get; }
 
-    protected RetryRunner<T> Runner { get; }
+    /// <summary>Retries and dead-letters failed deliveries, and traces handler attempts when someone listens.</summary>
+    protected RetryRunner<T> Runner => Volatile.Read(ref _runner) ?? CreateRunner();
+
+    /// <summary>Fires when the subscription halts; handlers and overflow writes get it.</summary>
+    protected CancellationToken StopToken => (Volatile.Read(ref _stop) ?? CreateStop()).Token;
 
     protected DeliveryEnvironment Environment => Bus.Environment;
 
@@ -66,13 +87,17 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         }
     }
 
-    public SubscriptionStatistics GetStatistics() => new(
-        Delivered: DeliveredCount,
-        FailedAttempts: Runner.FailedAttempts,
-        Retried: Runner.Retried,
-        DeadLettered: Runner.DeadLettered,
-        Dropped: Interlocked.Read(ref _dropped),
-        Abandoned: Interlocked.Read(ref _abandoned));
+    public SubscriptionStatistics GetStatistics()
+    {
+        var runner = Volatile.Read(ref _runner);
+        return new(
+            Delivered: DeliveredCount,
+            FailedAttempts: runner?.FailedAttempts ?? 0,
+            Retried: runner?.Retried ?? 0,
+            DeadLettered: runner?.DeadLettered ?? 0,
+            Dropped: Interlocked.Read(ref _dropped),
+            Abandoned: Interlocked.Read(ref _abandoned));
+    }
 
     public bool TryBeginStop() => Interlocked.Exchange(ref _stopClaimed, 1) == 0;
 
@@ -112,7 +137,7 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         {
             // The bus is draining this subscription already: finish when it does. (From inside
             // this subscription's own handler that would wait on itself, so it returns at once.)
-            await _stopped.Task.ConfigureAwait(false);
+            await WhenStopped().ConfigureAwait(false);
         }
     }
 
@@ -124,14 +149,69 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         }
         finally
         {
-            _stopped.TrySetResult();
+            MarkStopped();
         }
     }
 
     public void Halt(DropReason reason, bool waitForRunningHandlers)
     {
         HaltCore(reason, waitForRunningHandlers);
-        _stopped.TrySetResult();
+        MarkStopped();
+    }
+
+    /// <summary>Cancels <see cref="StopToken"/>, whether or not its source exists yet.</summary>
+    protected void CancelStop()
+    {
+        _stopRequested = true;
+
+        // Pairs with CreateStop: either it sees the request or this sees its source.
+        Interlocked.MemoryBarrier();
+        Volatile.Read(ref _stop)?.Cancel();
+    }
+
+    private CancellationTokenSource CreateStop()
+    {
+        var created = new CancellationTokenSource();
+        var source = Interlocked.CompareExchange(ref _stop, created, null) ?? created;
+        if (!ReferenceEquals(source, created))
+        {
+            created.Dispose();
+        }
+
+        if (_stopRequested)
+        {
+            // The subscription halted before anyone asked for the token.
+            source.Cancel();
+        }
+
+        return source;
+    }
+
+    private RetryRunner<T> CreateRunner()
+    {
+        var created = new RetryRunner<T>(Invoker, _retryPolicy, Environment, _deadLetterSink, Name);
+        return Interlocked.CompareExchange(ref _runner, created, null) ?? created;
+    }
+
+    private void MarkStopped()
+    {
+        _isStopped = true;
+
+        // Pairs with WhenStopped: either it sees the flag or this sees its signal.
+        Interlocked.MemoryBarrier();
+        Volatile.Read(ref _stopped)?.TrySetResult();
+    }
+
+    private Task WhenStopped()
+    {
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var signal = Interlocked.CompareExchange(ref _stopped, created, null) ?? created;
+        if (_isStopped)
+        {
+            signal.TrySetResult();
+        }
+
+        return signal.Task;
     }
 
     /// <summary>Delivers what was accepted, until <paramref name="deadline"/>; returns how many were abandoned.</summary>

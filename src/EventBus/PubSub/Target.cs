@@ -8,6 +8,17 @@ internal abstract class Target<T>
     internal abstract ISubscriptionEntry Entry { get; }
 
     /// <summary>
+    /// Hands one event over when that takes no waiting and no decision (a buffer with room): the
+    /// route's loop tries this first, without a <see cref="ValueTask{TResult}"/>. False means "not
+    /// done": the route then calls <see cref="DeliverAsync"/>, which does everything, including
+    /// trying again.
+    /// </summary>
+    /// <param name="event">The event.</param>
+    /// <param name="context">Its context, when the route created one.</param>
+    /// <returns>True when the event was taken.</returns>
+    internal virtual bool TryDeliver(T @event, EventContext? context) => false;
+
+    /// <summary>
     /// Hands one event over. Completes synchronously with <see langword="true"/> when the event
     /// was taken (or the subscription is already gone, so there is nothing to do), and with
     /// <see langword="false"/> when the buffer was full and the publish could not wait: the

@@ -16,7 +16,12 @@ internal sealed class TypeRoutes<T>
     {
         _bus = bus;
         Exact = exact;
+        IsExact = Internal.TypeIndex<T>.IsExact;
     }
+
+    /// <summary><see cref="Internal.TypeIndex{T}.IsExact"/>, kept here so publish reads a field instead of
+    /// a generic static (a run-time lookup in code shared by all reference types).</summary>
+    internal bool IsExact { get; }
 
     /// <summary>The route of events whose run-time type is exactly <typeparamref name="T"/>, without topic.</summary>
     internal Route<T> Exact { get; }

@@ -211,8 +211,7 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
 
         if (error is null)
         {
-            worker.Processed += batch.Size;
-            Queue.Release(batch.Size);
+            Queue.OnProcessed(worker, batch.Size);
             Return(batch);
             return;
         }
@@ -266,8 +265,7 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
 
             if (error is null)
             {
-                worker.Processed++;
-                Queue.Release(1);
+                Queue.OnProcessed(worker, 1);
                 continue;
             }
 

@@ -7,11 +7,13 @@ namespace EventBus.WorkQueues;
 internal abstract class ItemProcessor<T> : WorkProcessor<T>
 {
     private readonly HandlerInvoker<T> _invoker;
+    private readonly Action<T>? _syncHandler;
 
     protected ItemProcessor(WorkQueue<T> queue, HandlerInvoker<T> invoker)
         : base(queue)
     {
         _invoker = invoker;
+        _syncHandler = invoker.SyncHandler;
     }
 
     /// <summary>
@@ -30,9 +32,34 @@ internal abstract class ItemProcessor<T> : WorkProcessor<T>
         ValueTask pending;
         try
         {
-            pending = Runner.Telemetry.IsObserved
-                ? Runner.InvokeAsync(_invoker, item.Item, item.Context, (item.Failure?.Attempts ?? 0) + 1, AttemptToken(worker))
-                : _invoker.InvokeAsync(item.Item, item.Context, AttemptToken(worker));
+            if (Runner.Telemetry.IsObserved)
+            {
+                pending = Runner.InvokeAsync(_invoker, item.Item, item.Context, (item.Failure?.Attempts ?? 0) + 1, AttemptToken(worker));
+            }
+            else if (_syncHandler is { } handler)
+            {
+                if (!HasTimeout)
+                {
+                    // The common case in full: no token, no attempt to time, so no ValueTask either.
+                    handler(item.Item);
+                    if (worker.TryReclaim())
+                    {
+                        Queue.OnProcessed(worker, 1);
+                    }
+
+                    return new ValueTask<bool>(true);
+                }
+
+                // A plain synchronous handler is called directly. Its attempt still starts (a timeout
+                // that fires while it runs fails the attempt), though it cannot see the token.
+                _ = AttemptToken(worker);
+                handler(item.Item);
+                pending = default;
+            }
+            else
+            {
+                pending = _invoker.InvokeAsync(item.Item, item.Context, AttemptToken(worker));
+            }
         }
         catch (Exception ex)
         {
@@ -75,8 +102,7 @@ internal abstract class ItemProcessor<T> : WorkProcessor<T>
 
         if (error is null)
         {
-            worker.Processed++;
-            Queue.Release(1);
+            Queue.OnProcessed(worker, 1);
             return new ValueTask<bool>(true);
         }
 

@@ -24,6 +24,7 @@ internal abstract class WorkProcessor<T>
     private readonly HashSet<RetryTicket<T>> _tickets = [];
     private readonly TimeSpan? _timeout;
     private int _retrying;
+    private volatile bool _haltSwept;
 
     protected WorkProcessor(WorkQueue<T> queue)
     {
@@ -80,6 +81,9 @@ internal abstract class WorkProcessor<T>
 
     protected bool MayRetry { get; }
 
+    /// <summary>True when attempts have a timeout (<see cref="WorkQueueOptions{T}.Timeout"/>).</summary>
+    protected bool HasTimeout => _timeout is not null;
+
     protected RetryRunner<T> Runner => Queue.Runner;
 
     protected CancellationToken StopToken => Queue.StopToken;
@@ -117,6 +121,12 @@ internal abstract class WorkProcessor<T>
         return Task.WhenAll(loops);
     }
 
+    /// <summary>The queue's halted flag, for its workers.</summary>
+    internal bool IsHalted => Queue.IsHalted;
+
+    /// <summary>Set once a halt has looked at every worker and claimed what it would (see <see cref="QueueWorker{T}"/>).</summary>
+    internal bool HaltSwept => _haltSwept;
+
     /// <summary>How many items the calling handler holds, when it is one of this queue's own handlers.</summary>
     internal int HeldByCurrentHandler() =>
         HandlerScope.Current is QueueWorker<T> worker && ReferenceEquals(worker.Owner, this) ? Volatile.Read(ref worker.InFlight) : 0;
@@ -138,6 +148,8 @@ internal abstract class WorkProcessor<T>
                 worker.TryClaim(claimed);
             }
         }
+
+        _haltSwept = true;
 
         foreach (var item in claimed)
         {

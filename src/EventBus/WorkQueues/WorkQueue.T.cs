@@ -41,10 +41,16 @@ public sealed class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
     private readonly Lock _gate = new();
     private readonly string _publishSpanName;
 
-    // Accepted items not yet finished, plus producers between admission and their write. Producers
-    // increment it before they look at _closed and a drain sets _closed before it reads it, both with
-    // full fences, so a drain that sees zero after closing knows no accepted item can still appear.
-    private int _outstanding;
+    // Accepted items not yet finished, plus producers between admission and their write, is
+    // _admitted minus what was released: the workers' Processed counts (plain stores, one writer
+    // each) plus _releasedOther (everything else: rejections, drops, abandons, dead letters).
+    // Producers count themselves in before they look at _closed, and a drain sets _closed and issues
+    // a process-wide barrier before it reads the counts, so a drain that sees nothing outstanding
+    // after closing knows no accepted item can still appear. Admissions are counted per producer
+    // thread (StripedCounter) and processing per worker: the one shared interlocked counter this
+    // replaces cost two contended locked instructions per item (see OnProcessed).
+    private StripedCounter _admitted;
+    private long _releasedOther;
     private int _overflowCount;
     private int _pendingRetryWrites;
     private int _idleTarget;
@@ -429,11 +435,52 @@ public sealed class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
         Environment.ReportDropped(item.Item, item.Context, Name, DropReason.HandlerFailed);
     }
 
-    /// <summary>Marks <paramref name="count"/> accepted items finished.</summary>
+    /// <summary>Marks <paramref name="count"/> accepted items finished, for any reason but processing
+    /// (which <see cref="OnProcessed"/> counts); any thread.</summary>
     internal void Release(int count)
     {
-        var left = Interlocked.Add(ref _outstanding, -count);
-        if (_closed && left <= Volatile.Read(ref _idleTarget))
+        Interlocked.Add(ref _releasedOther, count);
+        if (_closed)
+        {
+            SignalIfIdle();
+        }
+    }
+
+    /// <summary>
+    /// Counts <paramref name="count"/> items <paramref name="worker"/> processed, which also releases
+    /// them. Called only from that worker's loop.
+    /// </summary>
+    /// <remarks>
+    /// The hot path of every item, so no locked instruction: the worker is the only writer of its
+    /// count, and the volatile store (a plain store on x64) publishes it after the item's admission.
+    /// A drain needs to see the count once it has closed intake: <see cref="Close"/> follows its store
+    /// to <see cref="_closed"/> with a process-wide barrier, so either this store is visible to the
+    /// drain's next read of the counts, or this worker's read of <see cref="_closed"/> sees true and it
+    /// checks for idleness itself, after a full fence (which orders it against other workers doing
+    /// the same). Measured on suite 4 (two workers, one producer): the shared interlocked counter
+    /// this replaces made the queue about 2.1x the raw channel's time per item.
+    /// </remarks>
+    internal void OnProcessed(QueueWorker<T> worker, int count)
+    {
+        Volatile.Write(ref worker.Processed, worker.Processed + count);
+        if (_closed)
+        {
+            Interlocked.MemoryBarrier();
+            SignalIfIdle();
+        }
+    }
+
+    /// <summary>Accepted items not yet finished (and producers between admission and their write).
+    /// Reads the released counts before the admitted one, so a race can only overstate it.</summary>
+    private long Outstanding()
+    {
+        var released = Volatile.Read(ref _releasedOther) + _processor.Processed;
+        return _admitted.Sum() - released;
+    }
+
+    private void SignalIfIdle()
+    {
+        if (Outstanding() <= Volatile.Read(ref _idleTarget))
         {
             Volatile.Read(ref _idle)?.TrySetResult();
         }
@@ -488,10 +535,10 @@ public sealed class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
         return _writer.TryWrite(work) ? default : EnqueueWhenFull(work, cancellationToken);
     }
 
-    /// <summary>Counts a producer in, then checks intake (see <see cref="_outstanding"/>).</summary>
+    /// <summary>Counts a producer in, then checks intake (see <see cref="_admitted"/>).</summary>
     private void Admit()
     {
-        Interlocked.Increment(ref _outstanding);
+        _admitted.Increment();
         if (_closed)
         {
             Release(1);
@@ -616,7 +663,9 @@ public sealed class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
     private void Close()
     {
         _closed = true;
-        Interlocked.MemoryBarrier();
+
+        // Process-wide: workers count processed items with plain stores (see OnProcessed).
+        Interlocked.MemoryBarrierProcessWide();
         _closing.Cancel();
     }
 
@@ -671,7 +720,7 @@ public sealed class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
         {
             var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Interlocked.Exchange(ref _idle, idle);
-            if (Volatile.Read(ref _outstanding) <= target)
+            if (Outstanding() <= target)
             {
                 return;
             }
@@ -690,7 +739,10 @@ public sealed class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
 
         _closed = true;
         _halted = true;
-        Interlocked.MemoryBarrier();
+
+        // Process-wide: a worker marks itself busy with a plain store before it reads the halted
+        // flag (QueueWorker.Begin), and the claims below must see that mark.
+        Interlocked.MemoryBarrierProcessWide();
         try
         {
             _stop.Cancel();

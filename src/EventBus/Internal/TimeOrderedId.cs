@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+
+namespace EventBus.Internal;
+
+/// <summary>
+/// Makes event ids in the UUID version 7 layout (RFC 9562): a 48-bit Unix timestamp in
+/// milliseconds, then the version and variant bits, then 74 bits that tell ids of the same
+/// millisecond apart.
+/// </summary>
+/// <remarks>
+/// <para>Why not <c>Guid.CreateVersion7</c>: it draws its random bits from the
+/// operating system on every call, which measured about 1.5 us per id on the benchmark machine, and
+/// a handler that takes an <see cref="EventContext"/> makes every publish create one. Event ids
+/// need to be unique, not secret, so the 74 bits come from a per-thread generator that is seeded
+/// once from the operating system and then costs a few arithmetic instructions per id.</para>
+/// <para>The generator is SplitMix64: a 64-bit counter (step: an odd constant) passed through a
+/// bijective mixing function. Because the step is odd the counter visits all 2^64 values before it
+/// repeats, and because the mix is a bijection its outputs repeat no sooner; all 64 bits of one
+/// output go into the id, so one thread does not make the same id twice within 2^63 ids. Threads start from
+/// independent random seeds, so two threads' outputs coincide only by chance, like two random
+/// 64-bit numbers, and their ids also need the same millisecond and the same 10 more bits from the
+/// next output.</para>
+/// </remarks>
+internal static class TimeOrderedId
+{
+    private const ulong Gamma = 0x9E3779B97F4A7C15;
+
+    /// <summary>This thread's counter; 0 means "not seeded yet" (see <see cref="Seed"/>).</summary>
+    [ThreadStatic]
+    private static ulong t_state;
+
+    /// <summary>A new id whose timestamp is <paramref name="timestamp"/> (clamped to the 48 bits the
+    /// layout has: times before 1970 count as 1970).</summary>
+    internal static Guid Next(DateTimeOffset timestamp)
+    {
+        var milliseconds = (ulong)Math.Max(0, timestamp.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFF;
+        var state = t_state;
+        if (state == 0)
+        {
+            state = Seed();
+        }
+
+        state += Gamma;
+        var unique = Mix(state);
+        state += Gamma;
+        var extra = Mix(state);
+        t_state = state;
+
+        // unique: 12 bits rand_a, 6 bits next to the variant, 46 bits in the last six bytes and a half;
+        // extra: the remaining 10 bits of the last eight bytes.
+        var tail = (unique >> 18 << 10) | (extra & 0x3FF);
+        return new Guid(
+            (int)(milliseconds >> 16),
+            (short)milliseconds,
+            (short)(0x7000 | (int)(unique & 0x0FFF)),
+            (byte)(0x80 | (int)((unique >> 12) & 0x3F)),
+            (byte)(tail >> 48),
+            (byte)(tail >> 40),
+            (byte)(tail >> 32),
+            (byte)(tail >> 24),
+            (byte)(tail >> 16),
+            (byte)(tail >> 8),
+            (byte)tail);
+    }
+
+    /// <summary>SplitMix64's output function (Steele, Lea and Flood): a bijection on 64 bits.</summary>
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>Seeds this thread's counter from the operating system, once per thread.</summary>
+    private static ulong Seed()
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
+        ulong seed;
+        do
+        {
+            RandomNumberGenerator.Fill(bytes);
+            seed = BitConverter.ToUInt64(bytes);
+        }
+        while (seed == 0);
+
+        return seed;
+    }
+}
