@@ -30,6 +30,11 @@ public sealed class PublishOptions
     /// <value>The default is <see langword="null"/> (no headers).</value>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
+    /// <summary>True when these options carry something only an <see cref="EventContext"/> can hold (a
+    /// correlation id or headers): the publish then creates a context even if no handler asked for one,
+    /// so dead letters, drop reports and error reports keep what the publisher passed.</summary>
+    internal bool CarriesContext => CorrelationId is not null || Headers is { Count: > 0 };
+
     /// <summary>Options that publish on <paramref name="topic"/>.</summary>
     /// <param name="topic">The topic.</param>
     /// <returns>New options.</returns>

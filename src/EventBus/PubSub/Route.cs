@@ -56,7 +56,7 @@ internal sealed class Route<T> : IRoute
     {
         _bus.ThrowIfClosed();
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot.InlineOnly && !_telemetry.Observed)
+        if (snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true)
         {
             DeliverInline(snapshot.Inline, @event, context: null);
             return default;
@@ -70,7 +70,7 @@ internal sealed class Route<T> : IRoute
     {
         _bus.ThrowIfClosed();
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot.InlineOnly && !_telemetry.Observed)
+        if (snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true)
         {
             DeliverInline(snapshot.Inline, @event, context: null);
             return;
@@ -90,9 +90,10 @@ internal sealed class Route<T> : IRoute
     }
 
     /// <summary>
-    /// The fast path: every target is an inline subscription with a plain synchronous handler, and
-    /// nobody listens to telemetry. The handlers are called directly, in order, and each delivery is
-    /// counted in the publishing thread's own cell, with no locked instruction.
+    /// The fast path: every target is an inline subscription with a plain synchronous handler, nobody
+    /// listens to telemetry, and the publisher passed no correlation id or headers. The handlers are
+    /// called directly, in order, and each delivery is counted in the publishing thread's own cell,
+    /// with no locked instruction.
     /// </summary>
     private static void DeliverInline(InlineSubscription<T>[] subscriptions, T @event, EventContext? context)
     {
@@ -188,7 +189,9 @@ internal sealed class Route<T> : IRoute
             return PublishObservedAsync(snapshot, @event, options, noWait, cancellationToken);
         }
 
-        var context = snapshot.NeedsContext ? _bus.Environment.CreateContext(RuntimeType, Topic, options) : null;
+        var context = snapshot.NeedsContext || options?.CarriesContext == true
+            ? _bus.Environment.CreateContext(RuntimeType, Topic, options)
+            : null;
         return Deliver(snapshot, @event, context, noWait, _telemetry.ProcessObserved, cancellationToken);
     }
 

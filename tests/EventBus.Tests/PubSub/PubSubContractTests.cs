@@ -276,6 +276,23 @@ public abstract class PubSubContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dead_letter_keeps_the_publishers_correlation_id_and_headers_when_no_handler_takes_a_context()
+    {
+        var deadLettered = new Countdown(1);
+        DeadLetters.Added += _ => deadLettered.Signal();
+        Bus.Subscribe<Ping>(_ => throw new InvalidOperationException("bare handler failure"), Options(o => o.RetryPolicy = RetryPolicy.None));
+        var headers = new Dictionary<string, string> { ["tenant"] = "acme" };
+
+        await Bus.PublishAsync(new Ping(0, 1), new PublishOptions { CorrelationId = "order-42", Headers = headers });
+
+        await deadLettered.WaitAsync("the dead letter");
+        var context = DeadLetters.ToList().Single().Context;
+        context.Should().NotBeNull();
+        context!.CorrelationId.Should().Be("order-42");
+        context.Headers.Should().Contain("tenant", "acme");
+    }
+
+    [Fact]
     public async Task A_failure_that_ShouldRetry_rejects_is_dead_lettered_without_retries()
     {
         var attempts = 0;
