@@ -24,13 +24,13 @@ internal static class ThreadIndex
 
     /// <summary>This thread's number plus one; 0 until the thread first asks.</summary>
     [ThreadStatic]
-    private static int t_indexPlusOne;
+    private static int s_indexPlusOne;
 
     /// <summary>Keeps this thread's number taken while the thread lives (see the remarks): it is never
     /// read, only held.</summary>
 #pragma warning disable IDE0052 // Never read on purpose: the reference alone keeps the releaser alive.
     [ThreadStatic]
-    private static Releaser? t_releaser;
+    private static Releaser? s_releaser;
 #pragma warning restore IDE0052
 
     /// <summary>The calling thread's number.</summary>
@@ -38,7 +38,7 @@ internal static class ThreadIndex
     {
         get
         {
-            var index = t_indexPlusOne - 1;
+            var index = s_indexPlusOne - 1;
             return index >= 0 ? index : Assign();
         }
     }
@@ -51,8 +51,8 @@ internal static class ThreadIndex
             index = s_free.Count > 0 ? s_free.Pop() : s_next++;
         }
 
-        t_releaser = new Releaser(index);
-        t_indexPlusOne = index + 1;
+        s_releaser = new Releaser(index);
+        s_indexPlusOne = index + 1;
         return index;
     }
 

@@ -27,14 +27,14 @@ internal static class TimeOrderedId
 
     /// <summary>This thread's counter; 0 means "not seeded yet" (see <see cref="Seed"/>).</summary>
     [ThreadStatic]
-    private static ulong t_state;
+    private static ulong s_state;
 
     /// <summary>A new id whose timestamp is <paramref name="timestamp"/> (clamped to the 48 bits the
     /// layout has: times before 1970 count as 1970).</summary>
     internal static Guid Next(DateTimeOffset timestamp)
     {
         var milliseconds = (ulong)Math.Max(0, timestamp.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFF;
-        var state = t_state;
+        var state = s_state;
         if (state == 0)
         {
             state = Seed();
@@ -44,7 +44,7 @@ internal static class TimeOrderedId
         var unique = Mix(state);
         state += Gamma;
         var extra = Mix(state);
-        t_state = state;
+        s_state = state;
 
         // unique: 12 bits rand_a, 6 bits next to the variant, 46 bits in the last six bytes and a half;
         // extra: the remaining 10 bits of the last eight bytes.
