@@ -96,6 +96,33 @@ public sealed class AcknowledgementTests(BrokerFixture broker) : BrokerTest(brok
     }
 
     [Fact]
+    public async Task A_pub_sub_event_is_acknowledged_only_after_every_local_subscriber_handled_it()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inline = new Recorder<int>(1);
+        var b = await StartInstanceAsync(rabbit => rabbit.MapTestTypes().Subscribe<OrderPlaced>(Wire.OrdersTopic));
+        b.Bus().Subscribe<OrderPlaced>(order => inline.Record(order.Number), new SubscriptionOptions { Mode = DeliveryMode.Inline });
+        b.Bus().Subscribe<OrderPlaced>(
+            async (_, ct) =>
+            {
+                started.TrySetResult();
+                await release.Task.WaitAsync(ct);
+            },
+            new SubscriptionOptions { Name = "slow-shipping" });
+        var a = await StartInstanceAsync(rabbit => rabbit.MapTestTypes().Publish<OrderPlaced>(Wire.OrdersTopic));
+
+        await a.Bus().PublishAsync(new OrderPlaced(1, "c"), PublishOptions.ForTopic(Wire.OrdersTopic));
+        await Signals.For(started.Task, "the slow subscriber to start");
+        await Signals.For(inline.WaitAsync(), "the inline subscriber");
+
+        b.Bridge().GetStatistics().Acknowledged.Should().Be(0, "one local subscriber is still handling the event");
+        release.SetResult();
+        await Signals.Until(() => b.Bridge().GetStatistics().Acknowledged == 1, "the acknowledgement once both subscribers are done");
+        b.Bridge().GetStatistics().Requeued.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Prefetch_bounds_what_an_instance_holds_and_the_rest_waits_at_the_broker()
     {
         const int Count = 20;

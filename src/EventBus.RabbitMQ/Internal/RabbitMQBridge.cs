@@ -67,7 +67,9 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
 
     /// <summary>Events relayed to the local bus, by identity, until they are collected: how a local dead letter
     /// without the publish's context is recognised as one that came from the broker.</summary>
-    internal ConditionalWeakTable<object, RelayedEvent> Relayed { get; } = new();
+    /// <summary>The copies of local dead letters on their way to the dead-letter exchange, per publish of an
+    /// inbound event, so that its delivery is acknowledged only once they arrived.</summary>
+    private readonly ConditionalWeakTable<EventContext, DeadLetterCopies> _deadLetterCopies = new();
 
     public bool IsConnected => _connection is { IsOpen: true };
 
@@ -251,9 +253,10 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         Telemetry.RecordDeadLettered(queue, reason);
     }
 
-    /// <summary>A local subscriber gave up on an event that came from the broker (already acknowledged when
-    /// the bus accepted it): put a copy on the dead-letter exchange, so the broker's dead letters tell the
-    /// whole story. Used as the <see cref="DeadLetterQueue.Added"/> handler and by <see cref="RelayDeadLetterSink"/>.</summary>
+    /// <summary>A local subscriber gave up on an event that came from the broker: put a copy on the dead-letter
+    /// exchange, with the subscription and the failure in its headers, so the broker's dead letters tell the
+    /// whole story. The delivery is acknowledged once the copy arrived (see <see cref="DeadLetterCopiesSentAsync"/>).
+    /// Used as the <see cref="DeadLetterQueue.Added"/> handler and by <see cref="RelayDeadLetterSink"/>.</summary>
     internal void OnLocalDeadLetter(DeadLetter deadLetter)
     {
         if (_disposed || deadLetter.Source.StartsWith("rabbitmq", StringComparison.Ordinal))
@@ -261,18 +264,13 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
             return;
         }
 
-        // The bus gives a dead letter the publish's context only when some subscription asked for contexts;
-        // otherwise the event object itself (a fresh one per delivery) tells that it came from the broker.
-        RelayedEvent relayed;
-        if (deadLetter.Context is { } context && context.Headers.ContainsKey(RabbitMQContextHeaders.MessageId))
-        {
-            relayed = new RelayedEvent(context.Headers, context.CorrelationId, context.Topic);
-        }
-        else if (!Relayed.TryGetValue(deadLetter.Message, out relayed!))
+        // Every inbound event is published with a context that carries the broker message's id.
+        if (deadLetter.Context is not { } context || !context.Headers.ContainsKey(RabbitMQContextHeaders.MessageId))
         {
             return;
         }
 
+        var relayed = new RelayedEvent(context.Headers, context.CorrelationId, context.Topic);
         MessageType? type = null;
         foreach (var registration in Options.Subscriptions)
         {
@@ -285,11 +283,24 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
 
         if (type is not null)
         {
-            _ = ForwardLocalDeadLetterAsync(deadLetter, relayed, type);
+            _deadLetterCopies.GetOrCreateValue(context).Add(ForwardLocalDeadLetterAsync(deadLetter, relayed, type));
         }
     }
 
-    private async Task ForwardLocalDeadLetterAsync(DeadLetter deadLetter, RelayedEvent relayed, MessageType type)
+    /// <summary>Waits for the dead-letter copies made for the publish of <paramref name="context"/>; true when
+    /// there was at least one and the broker confirmed each.</summary>
+    internal async Task<bool> DeadLetterCopiesSentAsync(EventContext context)
+    {
+        if (!_deadLetterCopies.TryGetValue(context, out var copies))
+        {
+            return false;
+        }
+
+        var sent = await Task.WhenAll(copies.Snapshot()).ConfigureAwait(false);
+        return Array.TrueForAll(sent, static ok => ok);
+    }
+
+    private async Task<bool> ForwardLocalDeadLetterAsync(DeadLetter deadLetter, RelayedEvent relayed, MessageType type)
     {
         relayed.Headers.TryGetValue(RabbitMQContextHeaders.MessageId, out var messageId);
         try
@@ -341,10 +352,12 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
             };
             await PublishToDeadLetterExchangeAsync(routingKey ?? type.Name, properties, body).ConfigureAwait(false);
             CountDeadLettered(InstanceQueueName ?? Options.ExchangeName, RabbitMQDeadLetterReasons.HandlerFailed);
+            return true;
         }
         catch (Exception ex)
         {
             Log.LocalDeadLetterForwardFailed(_logger, ex, type.Name, messageId ?? string.Empty);
+            return false;
         }
     }
 
@@ -563,3 +576,25 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
 
 /// <summary>Where a relayed event came from: the headers, correlation id and topic of its local publish.</summary>
 internal sealed record RelayedEvent(IReadOnlyDictionary<string, string> Headers, string? CorrelationId, string? Topic);
+
+/// <summary>The dead-letter copies of one publish (one per local subscription that gave up).</summary>
+internal sealed class DeadLetterCopies
+{
+    private readonly List<Task<bool>> _copies = [];
+
+    internal void Add(Task<bool> copy)
+    {
+        lock (_copies)
+        {
+            _copies.Add(copy);
+        }
+    }
+
+    internal Task<bool>[] Snapshot()
+    {
+        lock (_copies)
+        {
+            return [.. _copies];
+        }
+    }
+}

@@ -3,28 +3,23 @@ using System.Text.Json;
 namespace EventBus.RabbitMQ.Internal;
 
 /// <summary>
-/// Publishes each incoming event on the local bus (pub/sub in). The delivery is acknowledged once every
-/// matching local subscription accepted the event; a local publish that waits for space holds the
-/// delivery, and with it the prefetch window, so a slow local subscriber slows the broker down too.
+/// Publishes each incoming event on the local bus (pub/sub in) and settles the delivery once every local
+/// subscription it reached has finished with it (<see cref="PublishOptions.OnSettled"/>): acknowledged when
+/// they handled it (or a local full mode dropped it, which the bus reports), acknowledged after the copy of
+/// each local dead letter reached the dead-letter exchange, handed back to the broker when a subscription
+/// stopped before handling it. Dispatch returns once the bus accepted the event, so the consumer goes on
+/// with the next delivery while the handlers run; the prefetch window bounds how many are in hand.
 /// </summary>
 internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type, string? topic) : InboundHandler(type)
 {
+    private readonly PendingSettlements _pending = new();
+
     internal override async ValueTask DispatchAsync(Delivery delivery, CancellationToken stopping)
     {
         var message = delivery.Message;
         var @event = Deserialize(type, message);
         var subject = string.IsNullOrWhiteSpace(message.Subject) ? null : message.Subject;
-        var options = new PublishOptions
-        {
-            Topic = topic ?? subject,
-            CorrelationId = message.CorrelationId,
-            Headers = Envelope.LocalHeaders(message),
-        };
-
-        if (@event is { } relayed and not ValueType)
-        {
-            bridge.Relayed.AddOrUpdate(relayed, new RelayedEvent(options.Headers, options.CorrelationId, options.Topic));
-        }
+        var headers = Envelope.LocalHeaders(message);
 
         // The local publish happens inside the consumer span, so the bus's context carries the remote trace.
         using var activity = BridgeTelemetry.StartProcess(delivery.Endpoint.QueueName, message, delivery.Endpoint.ConsumerGroup);
@@ -32,10 +27,21 @@ internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type
         var policy = bridge.Options.InboundRetryPolicy;
         for (var attempt = 1; ; attempt++)
         {
+            // One settlement per attempt: a refused attempt settles on its own and must not settle the delivery.
+            var settled = new TaskCompletionSource<PublishSettlement>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var options = new PublishOptions
+            {
+                Topic = topic ?? subject,
+                CorrelationId = message.CorrelationId,
+                Headers = headers,
+                OnSettled = settlement => settled.TrySetResult(settlement),
+            };
+
             try
             {
                 await bridge.Bus.PublishAsync(@event, options, stopping).ConfigureAwait(false);
-                break;
+                _pending.Track(SettleWhenFinishedAsync(delivery, settled.Task, start));
+                return;
             }
             catch (EventBusFullException full) when (attempt <= policy.MaxRetries && !stopping.IsCancellationRequested)
             {
@@ -64,8 +70,46 @@ internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type
                 return;
             }
         }
+    }
 
+    /// <summary>Waits until the handlers that received the event are done with it, until the deadline.</summary>
+    internal override ValueTask StopAsync(CancellationToken deadline) => _pending.WhenDoneAsync(deadline);
+
+    private async Task SettleWhenFinishedAsync(Delivery delivery, Task<PublishSettlement> settled, long start)
+    {
+        try
+        {
+            await SettleAsync(delivery, await settled.ConfigureAwait(false), start).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Settling reports its own failures; anything else leaves the delivery unacknowledged, and the
+            // broker redelivers it when the channel closes.
+            Log.SettleFailed(bridge.Logger, ex, "settle", delivery.Message.DeliveryTag, delivery.Endpoint.QueueName);
+        }
+    }
+
+    private async Task SettleAsync(Delivery delivery, PublishSettlement settlement, long start)
+    {
         bridge.Telemetry.RecordProcessDuration(delivery.Endpoint.QueueName, bridge.Time.GetElapsedTime(start), null);
+        if (settlement.Abandoned > 0)
+        {
+            // A local subscription stopped before handling it: the broker keeps it for another try (the
+            // subscriptions that did handle it will see it again; handlers are idempotent).
+            await delivery.RequeueAsync().ConfigureAwait(false);
+            return;
+        }
+
+        if (settlement.DeadLettered > 0 && !await bridge.DeadLetterCopiesSentAsync(settlement.Context).ConfigureAwait(false))
+        {
+            await delivery.DeadLetterAsync(
+                RabbitMQDeadLetterReasons.HandlerFailed,
+                $"{settlement.DeadLettered} local subscription(s) gave up on the event and the copy of their dead letter did not reach the broker.",
+                exception: null,
+                attempts: 0).ConfigureAwait(false);
+            return;
+        }
+
         await delivery.AckAsync().ConfigureAwait(false);
     }
 

@@ -68,13 +68,17 @@ internal sealed class DeliveryEnvironment
     internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options, Activity? publish)
     {
         var now = Time.GetUtcNow();
-        return new EventContext(EventContext.NewId(now), now, eventType)
+        var tracker = options?.OnSettled is { } onSettled ? new PubSub.PublishTracker(onSettled, this) : null;
+        var context = new EventContext(EventContext.NewId(now), now, eventType)
         {
             Topic = topic,
             CorrelationId = options?.CorrelationId,
             Headers = options?.Headers!,
             TraceContext = (publish ?? Activity.Current)?.Context ?? default,
+            Tracker = tracker,
         };
+        tracker?.Context = context;
+        return context;
     }
 
     /// <summary>Creates the context of one publish.</summary>

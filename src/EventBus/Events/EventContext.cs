@@ -59,6 +59,10 @@ public sealed class EventContext
     /// <c>default</c> when there was none.</summary>
     public ActivityContext TraceContext { get; init; }
 
+    /// <summary>Counts the subscriptions that have finished with this publish, when the publisher asked
+    /// to be told (<see cref="PublishOptions.OnSettled"/>); otherwise <see langword="null"/>.</summary>
+    internal PubSub.PublishTracker? Tracker { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         Topic is null ? $"{EventType.Name} {Id}" : $"{EventType.Name} {Id} on '{Topic}'";

@@ -30,10 +30,32 @@ public sealed class PublishOptions
     /// <value>The default is <see langword="null"/> (no headers).</value>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
+    /// <summary>
+    /// Called once when every subscription this publish reached has finished with the event: handled
+    /// it, dead-lettered it, dropped it or let it go when it stopped. The
+    /// <see cref="PublishSettlement"/> counts each outcome.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: nobody is told.</value>
+    /// <remarks>
+    /// <para>This is how a caller learns that queued handlers are done, which the publish itself does
+    /// not wait for (it completes once every buffer accepted the event). A bridge to a broker uses it to
+    /// acknowledge a message only after the local handlers succeeded.</para>
+    /// <para>The callback runs on the thread of whichever subscription finishes last (a consumer loop,
+    /// a retry, or the publisher's own thread when every target is inline or none matched), so keep it
+    /// short: complete a <see cref="TaskCompletionSource{TResult}"/> created with
+    /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> rather than doing the work in it.
+    /// An exception it throws is logged and reported to <see cref="EventBusOptions.OnError"/>. A handler
+    /// that never returns holds the settlement back. Setting it makes the publish create an
+    /// <see cref="EventContext"/>, and reusing one options instance for several publishes calls it once
+    /// per publish.</para>
+    /// </remarks>
+    public Action<PublishSettlement>? OnSettled { get; init; }
+
     /// <summary>True when these options carry something only an <see cref="EventContext"/> can hold (a
-    /// correlation id or headers): the publish then creates a context even if no handler asked for one,
-    /// so dead letters, drop reports and error reports keep what the publisher passed.</summary>
-    internal bool CarriesContext => CorrelationId is not null || Headers is { Count: > 0 };
+    /// correlation id, headers or a settlement callback): the publish then creates a context even if no
+    /// handler asked for one, so dead letters, drop reports and error reports keep what the publisher
+    /// passed.</summary>
+    internal bool CarriesContext => CorrelationId is not null || Headers is { Count: > 0 } || OnSettled is not null;
 
     /// <summary>Options that publish on <paramref name="topic"/>.</summary>
     /// <param name="topic">The topic.</param>

@@ -85,6 +85,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         }
 
         _delivered.Increment();
+        SettleHandled(context);
     }
 
     internal override ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
@@ -111,6 +112,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         if (pending.IsCompletedSuccessfully)
         {
             _delivered.Increment();
+            SettleHandled(context);
             return new ValueTask<bool>(true);
         }
 
@@ -135,6 +137,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         {
             await pending.ConfigureAwait(false);
             _delivered.Increment();
+            SettleHandled(context);
         }
         catch (Exception ex)
         {
@@ -150,6 +153,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         {
             await pending.ConfigureAwait(false);
             _delivered.Increment();
+            SettleHandled(context);
         }
         catch (Exception ex)
         {
@@ -186,6 +190,10 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         {
             case DeliveryOutcome.Delivered:
                 _delivered.Increment();
+                SettleHandled(context);
+                break;
+            case DeliveryOutcome.DeadLettered:
+                SettleDeadLettered(context);
                 break;
             case DeliveryOutcome.Abandoned:
                 // At a deadline the drain counted every pending delivery already.

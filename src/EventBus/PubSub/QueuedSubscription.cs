@@ -116,7 +116,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
     {
         if (_intakeClosed)
         {
-            return new ValueTask<bool>(OnIntakeClosed());
+            return new ValueTask<bool>(OnIntakeClosed(envelope));
         }
 
         // Only Wait and Fail reach this point: the drop modes always accept a write.
@@ -142,15 +142,16 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         }
         catch (ChannelClosedException)
         {
-            return OnIntakeClosed();
+            return OnIntakeClosed(envelope);
         }
     }
 
     /// <summary>The channel no longer takes writes: the bus is closing (the publisher must hear it),
     /// or this subscription was disposed (the event simply is not for it any more).</summary>
-    private bool OnIntakeClosed()
+    private bool OnIntakeClosed(Envelope<T> envelope)
     {
         Bus.ThrowIfClosed();
+        envelope.Context?.Tracker?.Lost(DropReason.Unsubscribed);
         return true;
     }
 
@@ -180,7 +181,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
             // Closed (or stopping) before the write could even queue: nothing was accepted.
             _overflow.Decrement();
             _ = write.AsTask().Exception;
-            return OnIntakeClosed();
+            return OnIntakeClosed(envelope);
         }
 
         _ = CompleteOverflowAsync(write, envelope);
@@ -288,6 +289,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         if (pending.IsCompletedSuccessfully)
         {
             worker.Delivered++;
+            SettleHandled(envelope.Context);
             return default;
         }
 
@@ -308,6 +310,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         {
             await pending.ConfigureAwait(false);
             worker.Delivered++;
+            SettleHandled(envelope.Context);
         }
         catch (Exception ex)
         {
@@ -323,6 +326,11 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         if (outcome == DeliveryOutcome.Delivered)
         {
             worker.Delivered++;
+            SettleHandled(envelope.Context);
+        }
+        else if (outcome == DeliveryOutcome.DeadLettered)
+        {
+            SettleDeadLettered(envelope.Context);
         }
         else if (outcome == DeliveryOutcome.Abandoned)
         {

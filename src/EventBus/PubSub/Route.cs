@@ -219,6 +219,11 @@ internal sealed class Route<T> : IRoute
     private static ValueTask Deliver(
         RouteSnapshot<T> snapshot, T @event, EventContext? context, bool noWait, bool processObserved, CancellationToken cancellationToken)
     {
+        if (context?.Tracker is { } tracker)
+        {
+            return DeliverTracked(snapshot, @event, context, tracker, noWait, cancellationToken);
+        }
+
         // Inline handlers first, so they run on the publisher's thread before any wait for space.
         var inline = snapshot.Inline;
         if (processObserved)
@@ -290,6 +295,98 @@ internal sealed class Route<T> : IRoute
             pending = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
         }
 
+        if (refused is not null)
+        {
+            throw new EventBusFullException(refused);
+        }
+    }
+    /// <summary>
+    /// A publish whose publisher waits for the settlement (<see cref="PublishOptions.OnSettled"/>): the
+    /// same delivery, one target at a time, so that a target the publish never reached (cancelled, or
+    /// the bus closed meanwhile) is settled here, while every target that received the event settles
+    /// itself when it is done with it.
+    /// </summary>
+    private static ValueTask DeliverTracked(
+        RouteSnapshot<T> snapshot, T @event, EventContext context, PublishTracker tracker, bool noWait, CancellationToken cancellationToken)
+    {
+        var inline = snapshot.Inline;
+        var targets = snapshot.Targets;
+        tracker.Expect(inline.Length + targets.Length);
+
+        // Inline deliveries settle themselves whatever happens (InvokeInline reports its failures and
+        // never throws), so only queued targets can be left unreached.
+        for (var i = 0; i < inline.Length; i++)
+        {
+            inline[i].InvokeInline(@event, context);
+        }
+
+        var index = 0;
+        List<string>? refused = null;
+        try
+        {
+            for (; index < targets.Length; index++)
+            {
+                var delivery = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
+                if (!delivery.IsCompletedSuccessfully)
+                {
+                    return ContinueTrackedAsync(delivery, targets, index, @event, context, tracker, noWait, refused, cancellationToken);
+                }
+
+                if (!delivery.Result)
+                {
+                    (refused ??= []).Add(targets[index].Entry.Name);
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // A delivery that throws (cancelled wait, bus closed) did not take the event; nor did the
+            // targets after it.
+            tracker.NotReached(targets.Length - index);
+            tracker.Release();
+            throw;
+        }
+
+        tracker.Release();
+        return refused is null ? default : throw new EventBusFullException(refused);
+    }
+
+    private static async ValueTask ContinueTrackedAsync(
+        ValueTask<bool> pending,
+        Target<T>[] targets,
+        int index,
+        T @event,
+        EventContext context,
+        PublishTracker tracker,
+        bool noWait,
+        List<string>? refused,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                if (!await pending.ConfigureAwait(false))
+                {
+                    (refused ??= []).Add(targets[index].Entry.Name);
+                }
+
+                if (++index >= targets.Length)
+                {
+                    break;
+                }
+
+                pending = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
+            }
+        }
+        catch (Exception)
+        {
+            tracker.NotReached(targets.Length - index);
+            tracker.Release();
+            throw;
+        }
+
+        tracker.Release();
         if (refused is not null)
         {
             throw new EventBusFullException(refused);

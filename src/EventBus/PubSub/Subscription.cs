@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EventBus.Delivery;
 using EventBus.Internal;
 
@@ -241,7 +242,15 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         }
 
         Environment.ReportDropped(@event, context, Name, reason);
+        context?.Tracker?.Lost(reason);
     }
+
+    /// <summary>Tells a publisher waiting for the settlement that this subscription handled the event.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static void SettleHandled(EventContext? context) => context?.Tracker?.Handled();
+
+    /// <summary>Tells a publisher waiting for the settlement that this subscription dead-lettered the event.</summary>
+    protected static void SettleDeadLettered(EventContext? context) => context?.Tracker?.DeadLettered();
 
     /// <summary>Counts abandoned events that cannot be reported one by one (their handler still holds them).</summary>
     protected void CountAbandoned(long count) => Interlocked.Add(ref _abandoned, count);

@@ -1,0 +1,87 @@
+using EventBus.Delivery;
+using EventBus.Diagnostics;
+
+namespace EventBus.PubSub;
+
+/// <summary>
+/// Counts the subscriptions one publish reached until each has finished with the event, then calls the
+/// publisher's <see cref="PublishOptions.OnSettled"/> once. Travels in the publish's
+/// <see cref="EventContext"/>, so every place where a subscription finishes with an event (handled,
+/// dead-lettered, dropped, abandoned) settles it without knowing who is waiting.
+/// </summary>
+/// <remarks>
+/// The count starts at one, the publisher's own hold: the route adds every target before it hands the
+/// event to the first one and releases the hold after the last, so a target that settles at once (an
+/// inline handler) cannot complete the publish while later targets have not received it yet.
+/// </remarks>
+internal sealed class PublishTracker(Action<PublishSettlement> callback, DeliveryEnvironment environment)
+{
+    private int _pending = 1;
+    private int _handled;
+    private int _deadLettered;
+    private int _dropped;
+    private int _abandoned;
+
+    /// <summary>The context this tracker travels in; set right after the context is made.</summary>
+    internal EventContext? Context { get; set; }
+
+    /// <summary>Expects <paramref name="targets"/> more subscriptions to settle.</summary>
+    internal void Expect(int targets) => Interlocked.Add(ref _pending, targets);
+
+    /// <summary>One subscription handled the event.</summary>
+    internal void Handled() => Settle(ref _handled);
+
+    /// <summary>One subscription dead-lettered the event.</summary>
+    internal void DeadLettered() => Settle(ref _deadLettered);
+
+    /// <summary>One subscription will not handle the event, for <paramref name="reason"/>.</summary>
+    internal void Lost(DropReason reason) =>
+        Settle(ref reason is DropReason.Abandoned or DropReason.Unsubscribed ? ref _abandoned : ref _dropped);
+
+    /// <summary>Settles <paramref name="count"/> subscriptions the publish never reached (it was cancelled or failed first).</summary>
+    internal void NotReached(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _abandoned, count);
+        if (Interlocked.Add(ref _pending, -count) == 0)
+        {
+            Complete();
+        }
+    }
+
+    /// <summary>Releases the publisher's hold once every target has been offered the event.</summary>
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            Complete();
+        }
+    }
+
+    private void Settle(ref int outcome)
+    {
+        Interlocked.Increment(ref outcome);
+        Release();
+    }
+
+    private void Complete()
+    {
+        // Every settle incremented its count before its (fully fenced) decrement, so the counts are final.
+        var context = Context!;
+        var settlement = new PublishSettlement(
+            context, Volatile.Read(ref _handled), Volatile.Read(ref _deadLettered), Volatile.Read(ref _dropped), Volatile.Read(ref _abandoned));
+        try
+        {
+            callback(settlement);
+        }
+        catch (Exception ex)
+        {
+            Log.CallbackFailed(environment.Logger, ex, nameof(PublishOptions.OnSettled), context.EventType.Name);
+            environment.ReportError(new DeliveryError(DeliveryErrorKind.CallbackFailed, ex, nameof(PublishOptions.OnSettled), context.EventType, context, 0, false));
+        }
+    }
+}
