@@ -269,7 +269,9 @@ internal sealed class Route<T> : IRoute
         return default;
     }
 
-    /// <summary>The slow path: a target made the publisher wait; finish the remaining targets in order.</summary>
+    /// <summary>The slow path: a target made the publisher wait; finish the remaining targets in order.
+    /// With a <paramref name="tracker"/>, a delivery that throws settles itself and the targets after it as
+    /// never reached, and the publisher's hold is released at the end.</summary>
     private static async ValueTask ContinueAsync(
         ValueTask<bool> pending,
         Target<T>[] targets,
@@ -278,28 +280,40 @@ internal sealed class Route<T> : IRoute
         EventContext? context,
         bool noWait,
         List<string>? refused,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        PublishTracker? tracker = null)
     {
-        while (true)
+        try
         {
-            if (!await pending.ConfigureAwait(false))
+            while (true)
             {
-                (refused ??= []).Add(targets[index].Entry.Name);
-            }
+                if (!await pending.ConfigureAwait(false))
+                {
+                    (refused ??= []).Add(targets[index].Entry.Name);
+                }
 
-            if (++index >= targets.Length)
-            {
-                break;
-            }
+                if (++index >= targets.Length)
+                {
+                    break;
+                }
 
-            pending = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
+                pending = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
+            }
+        }
+        catch (Exception) when (tracker is not null)
+        {
+            tracker.NotReached(targets.Length - index);
+            tracker.Release();
+            throw;
         }
 
+        tracker?.Release();
         if (refused is not null)
         {
             throw new EventBusFullException(refused);
         }
     }
+
     /// <summary>
     /// A publish whose publisher waits for the settlement (<see cref="PublishOptions.OnSettled"/>): the
     /// same delivery, one target at a time, so that a target the publish never reached (cancelled, or
@@ -329,7 +343,7 @@ internal sealed class Route<T> : IRoute
                 var delivery = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
                 if (!delivery.IsCompletedSuccessfully)
                 {
-                    return ContinueTrackedAsync(delivery, targets, index, @event, context, tracker, noWait, refused, cancellationToken);
+                    return ContinueAsync(delivery, targets, index, @event, context, noWait, refused, cancellationToken, tracker);
                 }
 
                 if (!delivery.Result)
@@ -349,47 +363,5 @@ internal sealed class Route<T> : IRoute
 
         tracker.Release();
         return refused is null ? default : throw new EventBusFullException(refused);
-    }
-
-    private static async ValueTask ContinueTrackedAsync(
-        ValueTask<bool> pending,
-        Target<T>[] targets,
-        int index,
-        T @event,
-        EventContext context,
-        PublishTracker tracker,
-        bool noWait,
-        List<string>? refused,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
-            {
-                if (!await pending.ConfigureAwait(false))
-                {
-                    (refused ??= []).Add(targets[index].Entry.Name);
-                }
-
-                if (++index >= targets.Length)
-                {
-                    break;
-                }
-
-                pending = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
-            }
-        }
-        catch (Exception)
-        {
-            tracker.NotReached(targets.Length - index);
-            tracker.Release();
-            throw;
-        }
-
-        tracker.Release();
-        if (refused is not null)
-        {
-            throw new EventBusFullException(refused);
-        }
     }
 }

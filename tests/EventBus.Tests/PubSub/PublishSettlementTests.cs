@@ -38,6 +38,24 @@ public sealed class PublishSettlementTests : IAsyncLifetime
         }
     }
 
+    /// <summary>A handler that holds its first event until released, so later events wait behind it.</summary>
+    private sealed class Gate
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Started => Wait.For(_started.Task, "the gated handler to start");
+
+        public void Release() => _release.TrySetResult();
+
+        /// <summary>The handler: marks the start, then waits for the release (or for the subscription to stop).</summary>
+        public Func<Ping, CancellationToken, ValueTask> Handle => (_, cancellationToken) =>
+        {
+            _started.TrySetResult();
+            return new ValueTask(_release.Task.WaitAsync(cancellationToken));
+        };
+    }
+
     [Theory]
     [InlineData(DeliveryMode.Inline)]
     [InlineData(DeliveryMode.Queued)]
@@ -102,21 +120,16 @@ public sealed class PublishSettlementTests : IAsyncLifetime
     [Fact]
     public async Task A_queued_handler_still_running_holds_the_settlement_back()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _bus.Subscribe<Ping>(async (_, _) =>
-        {
-            started.TrySetResult();
-            await release.Task;
-        });
+        var gate = new Gate();
+        _bus.Subscribe<Ping>(gate.Handle);
         _bus.Subscribe<Ping>(_ => { }, new SubscriptionOptions { Mode = DeliveryMode.Inline });
         var settlements = new Settlements();
 
         await _bus.PublishAsync(new Ping(0, 1), settlements.Options());
-        await Wait.For(started.Task, "the queued handler to start");
+        await gate.Started;
 
         settlements.IsSettled.Should().BeFalse("the queued handler has not returned");
-        release.SetResult();
+        gate.Release();
         var settlement = await settlements.WaitAsync();
         settlement.Handled.Should().Be(2);
         settlements.Calls.Should().Be(1);
@@ -125,15 +138,10 @@ public sealed class PublishSettlementTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_publish_counts_the_refusing_subscription_as_dropped()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _bus.Subscribe<Ping>(async (_, _) =>
-        {
-            started.TrySetResult();
-            await release.Task;
-        }, new SubscriptionOptions { Capacity = 1, FullMode = BufferFullMode.Fail });
+        var gate = new Gate();
+        _bus.Subscribe<Ping>(gate.Handle, new SubscriptionOptions { Capacity = 1, FullMode = BufferFullMode.Fail });
         await _bus.PublishAsync(new Ping(0, 1));
-        await Wait.For(started.Task, "the first event's handler");
+        await gate.Started;
         await _bus.PublishAsync(new Ping(0, 2));
         var settlements = new Settlements();
 
@@ -143,22 +151,17 @@ public sealed class PublishSettlementTests : IAsyncLifetime
         var settlement = await settlements.WaitAsync();
         settlement.Dropped.Should().Be(1);
         settlement.Handled.Should().Be(0);
-        release.SetResult();
+        gate.Release();
     }
 
     [Fact]
     public async Task A_cancelled_wait_for_space_counts_the_subscriptions_it_never_reached_as_abandoned()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _bus.Subscribe<Ping>(async (_, _) =>
-        {
-            started.TrySetResult();
-            await release.Task;
-        }, new SubscriptionOptions { Name = "full", Capacity = 1 });
+        var gate = new Gate();
+        _bus.Subscribe<Ping>(gate.Handle, new SubscriptionOptions { Name = "full", Capacity = 1 });
         _bus.Subscribe<Ping>(_ => { }, new SubscriptionOptions { Name = "after" });
         await _bus.PublishAsync(new Ping(0, 1));
-        await Wait.For(started.Task, "the first event's handler");
+        await gate.Started;
         await _bus.PublishAsync(new Ping(0, 2));
         using var cancel = new CancellationTokenSource();
         var settlements = new Settlements();
@@ -171,20 +174,16 @@ public sealed class PublishSettlementTests : IAsyncLifetime
         var settlement = await settlements.WaitAsync();
         settlement.Abandoned.Should().Be(2, "neither the full subscription nor the one after it received the event");
         settlement.Handled.Should().Be(0);
-        release.SetResult();
+        gate.Release();
     }
 
     [Fact]
     public async Task Events_still_buffered_when_their_subscription_is_disposed_count_as_abandoned()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var subscription = _bus.Subscribe<Ping>(async (_, cancellationToken) =>
-        {
-            started.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }, new SubscriptionOptions { RetryPolicy = RetryPolicy.None });
+        var gate = new Gate();
+        var subscription = _bus.Subscribe<Ping>(gate.Handle, new SubscriptionOptions { RetryPolicy = RetryPolicy.None });
         await _bus.PublishAsync(new Ping(0, 1));
-        await Wait.For(started.Task, "the first event's handler");
+        await gate.Started;
         var settlements = new Settlements();
         await _bus.PublishAsync(new Ping(0, 2), settlements.Options());
 
