@@ -32,21 +32,4 @@ internal static class HandlerScope
             return Task.Run(() => loop(state));
         }
     }
-
-    /// <summary>
-    /// Starts a consumer loop that parks at once: it runs on the caller's thread up to its first
-    /// <c>await</c> (which must find nothing to do and must use <c>ConfigureAwait(false)</c>), then on
-    /// the thread pool without the caller's execution context, as <see cref="StartLoop"/>'s loops do.
-    /// The loop must call <see cref="Enter"/> after that first <c>await</c>: with the flow suppressed
-    /// here, a mark set before it would not survive the <c>await</c>.
-    /// </summary>
-    /// <remarks>Saves the <see cref="Task.Run(Func{Task})"/> wrapper task and closure that every idle
-    /// queued subscription would otherwise keep (about 70 bytes each, measured).</remarks>
-    internal static Task StartParkedLoop<TState>(Func<TState, Task> loop, TState state)
-    {
-        using (ExecutionContext.SuppressFlow())
-        {
-            return loop(state);
-        }
-    }
 }

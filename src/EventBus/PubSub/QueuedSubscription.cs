@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EventBus.Delivery;
-using EventBus.Diagnostics;
 using EventBus.Internal;
 
 namespace EventBus.PubSub;
@@ -27,9 +27,9 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
     private const int ClaimedAtHalt = 2;
 
     private readonly Channel<Envelope<T>> _channel;
-    private readonly ChannelWriter<Envelope<T>> _writer;
-    private readonly Action<T>? _syncHandler;
-    private readonly MessagingTelemetry _telemetry;
+
+    // No cached copies of the channel's writer, the handler delegate or the telemetry: each would cost
+    // every idle subscription 8 bytes for a load saved per event (see the 1 KiB bound in Subscription).
     private readonly BufferFullMode _fullMode;
     private readonly int _overflowCapacity;
 
@@ -40,13 +40,12 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
     private PendingCounter _overflow;
     private volatile bool _intakeClosed;
     private volatile bool _halted;
+    private volatile bool _started;
     private DropReason _haltReason = DropReason.Abandoned;
 
     internal QueuedSubscription(InProcessEventBus bus, HandlerInvoker<T> invoker, SubscriptionOptions options, long sequence)
         : base(bus, invoker, options, sequence)
     {
-        _syncHandler = invoker.SyncHandler;
-        _telemetry = bus.Environment.Telemetry;
         _fullMode = options.FullMode;
         _overflowCapacity = options.OverflowCapacity;
         var channelOptions = new BoundedChannelOptions(options.Capacity)
@@ -65,7 +64,6 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         _channel = _fullMode is BufferFullMode.DropOldest or BufferFullMode.DropNewest or BufferFullMode.DropWrite
             ? Channel.CreateBounded<Envelope<T>>(channelOptions, OnItemDropped)
             : Channel.CreateBounded<Envelope<T>>(channelOptions);
-        _writer = _channel.Writer;
 
         _first = new Worker(this);
         if (options.MaxConcurrency > 1)
@@ -78,10 +76,8 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
             }
         }
 
-        foreach (var worker in Workers)
-        {
-            worker.Loop = HandlerScope.StartParkedLoop(static worker => worker.Owner.RunAsync(worker), worker);
-        }
+        // The consumer loops start with the first event (see EnsureStarted): an idle subscription parks
+        // no loop, which is most of what it would otherwise hold.
     }
 
     public override DeliveryMode Mode => DeliveryMode.Queued;
@@ -104,12 +100,64 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
 
     private ReadOnlySpan<Worker> Workers => _workers ?? new ReadOnlySpan<Worker>(in _first);
 
-    internal override bool TryDeliver(T @event, EventContext? context) => _writer.TryWrite(new Envelope<T>(@event, context));
+    internal override bool TryDeliver(T @event, EventContext? context)
+    {
+        if (!_channel.Writer.TryWrite(new Envelope<T>(@event, context)))
+        {
+            return false;
+        }
+
+        EnsureStarted();
+        return true;
+    }
 
     internal override ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
     {
         var envelope = new Envelope<T>(@event, context);
-        return _writer.TryWrite(envelope) ? new ValueTask<bool>(true) : DeliverWhenFull(envelope, noWait, cancellationToken);
+        if (_channel.Writer.TryWrite(envelope))
+        {
+            EnsureStarted();
+            return new ValueTask<bool>(true);
+        }
+
+        return DeliverWhenFull(envelope, noWait, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the consumer loops after the first write that found them not running. A write that waits
+    /// for space or goes to the overflow needs no call: a full buffer means an earlier write started them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EnsureStarted()
+    {
+        if (!_started)
+        {
+            Start();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Start()
+    {
+        // Under a lock so that a drain that starts them too (to empty what was written) reads every
+        // worker's loop only after it was assigned. The lock is taken once per subscription.
+        lock (_first)
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            // On the thread pool, never inline: the first event is already in the channel, so a loop
+            // started on this thread would run its handler on the publisher's stack. StartLoop also
+            // leaves the publisher's execution context behind, so nothing ambient leaks into handlers.
+            foreach (var worker in Workers)
+            {
+                worker.Loop = HandlerScope.StartLoop(static worker => worker.Owner.RunAsync(worker), worker);
+            }
+
+            _started = true;
+        }
     }
 
     private ValueTask<bool> DeliverWhenFull(Envelope<T> envelope, bool noWait, CancellationToken cancellationToken)
@@ -137,7 +185,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
     {
         try
         {
-            await _writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
+            await _channel.Writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ChannelClosedException)
@@ -169,7 +217,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
             return false;
         }
 
-        var write = _writer.WriteAsync(envelope, StopToken);
+        var write = _channel.Writer.WriteAsync(envelope, StopToken);
         if (write.IsCompletedSuccessfully)
         {
             _overflow.Decrement();
@@ -226,9 +274,9 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         {
             if (!entered)
             {
-                // Marked at the first event, not at start (see HandlerScope.StartParkedLoop): an idle
-                // subscription then keeps no execution context of its own. The context with the mark
-                // is this loop's context from now on; HandleAsync puts it back after each handler.
+                // Marked on the loop's own thread, where its execution context begins (the loop starts
+                // without the publisher's). The context with the mark is this loop's context from now
+                // on; HandleAsync puts it back after each handler.
                 HandlerScope.Enter(worker);
                 loopContext = ExecutionContext.Capture();
                 entered = true;
@@ -260,11 +308,11 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         ValueTask pending;
         try
         {
-            if (_telemetry.ProcessObserved)
+            if (Environment.Telemetry.ProcessObserved)
             {
                 pending = Runner.InvokeAsync(envelope.Event, envelope.Context, attempt: 1, StopToken);
             }
-            else if (_syncHandler is { } handler)
+            else if (Invoker.SyncHandler is { } handler)
             {
                 // A plain synchronous handler is called directly: no virtual call, no ValueTask, no token.
                 handler(envelope.Event);
@@ -346,7 +394,11 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         try
         {
             await _overflow.WhenZero().WaitAsync(deadline).ConfigureAwait(false);
-            _writer.TryComplete();
+            _channel.Writer.TryComplete();
+
+            // A write may have landed without its publisher having started the loops yet: start them
+            // here, so they empty the channel and end, before waiting for them.
+            EnsureStarted();
             await WhenWorkersDone().WaitAsync(deadline).ConfigureAwait(false);
             return 0;
         }
@@ -372,7 +424,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         _intakeClosed = true;
         _haltReason = reason;
         _halted = true;
-        _writer.TryComplete();
+        _channel.Writer.TryComplete();
         CancelStop();
 
         // Make every worker's busy mark visible before reading them (see the class remarks).
@@ -458,6 +510,7 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
     private sealed class Worker(QueuedSubscription<T> owner)
     {
         internal readonly QueuedSubscription<T> Owner = owner;
+
         internal int State;
         internal long Delivered;
         internal Task Loop = Task.CompletedTask;

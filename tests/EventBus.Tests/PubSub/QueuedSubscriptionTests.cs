@@ -446,4 +446,41 @@ public sealed class QueuedSubscriptionTests : IAsyncLifetime
         await _bus.CompleteAsync();
         subscription.PendingCount.Should().Be(0);
     }
+
+    [Fact]
+    public async Task A_drain_racing_with_the_first_publish_handles_the_event_if_the_publish_accepted_it()
+    {
+        // The consumer loop starts with the first event; a drain that runs while the publisher is
+        // between its write and that start must start the loop itself, not report the subscription done.
+        // That window is a few instructions wide: this stress run checks the invariant around it (an
+        // accepted event is handled and counted by the drain), but it did not catch the window's bug
+        // when the drain's own start was removed (600 rounds), so the code's argument carries that case.
+        for (var round = 0; round < 200; round++)
+        {
+            var handled = 0;
+            await using var bus = EventBusFactory.Create(new EventBusOptions());
+            bus.Subscribe<Ping>(_ => Interlocked.Increment(ref handled), new SubscriptionOptions { MaxConcurrency = 1 + (round % 3) });
+            using var go = new ManualResetEventSlim();
+            var publish = Task.Run(() =>
+            {
+                go.Wait();
+                try
+                {
+                    bus.Publish(new Ping(0, round));
+                    return true;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return false;
+                }
+            });
+
+            go.Set();
+            var result = await bus.CompleteAsync();
+            var accepted = await publish;
+
+            Volatile.Read(ref handled).Should().Be(accepted ? 1 : 0, $"round {round}: an accepted event is handled before the drain completes");
+            result.Delivered.Should().Be(accepted ? 1 : 0);
+        }
+    }
 }
