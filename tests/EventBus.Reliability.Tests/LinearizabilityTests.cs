@@ -94,9 +94,17 @@ public sealed class LinearizabilityTests(ITestOutputHelper output)
 
         public void Unsubscribe(int slot)
         {
-            if (_slots.TryRemove(slot, out var subscription))
+            // The slot stays taken until the disposal returned, so the model's Unsubscribe is one step as
+            // a sequential history sees it. (Freeing it first let a parallel Subscribe put a second
+            // subscription in the slot while the first could still, correctly, receive events: the bag
+            // then held an event twice, which no sequential order of the model can produce.)
+            lock (_slots)
             {
-                subscription.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                if (_slots.TryGetValue(slot, out var subscription))
+                {
+                    subscription.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    _slots.TryRemove(slot, out _);
+                }
             }
         }
 

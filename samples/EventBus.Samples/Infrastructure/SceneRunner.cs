@@ -161,8 +161,9 @@ internal sealed class SceneRunner
             "hand-out stop at the process boundary."));
         body.AddEmptyRow();
         body.AddRow(new Markup("[bold]Where to get them[/]"), new Text(
-            "A broker: RabbitMQ, Kafka, a cloud service bus. EventBus's RabbitMQ bridge (a planned package) forwards " +
-            "chosen events to a real broker and hands what it receives to the same local handlers, so the code above keeps working."));
+            "A broker: RabbitMQ, Kafka, a cloud service bus. The EventBus.RabbitMQ package forwards chosen events to a " +
+            "RabbitMQ broker and hands what it receives to the same local handlers, so the code above keeps working " +
+            "(see docs/rabbitmq.md)."));
         _console.WriteLine();
         _console.Write(new Panel(body).Header("What an in-process bus does not give you").Border(BoxBorder.Rounded).Expand());
     }
