@@ -31,4 +31,20 @@ public static class Wait
 
     /// <summary>Awaits <paramref name="task"/>, failing the test if it takes longer than <see cref="Timeout"/>.</summary>
     public static Task<T> For<T>(ValueTask<T> task, string what) => For(task.AsTask(), what);
+
+    /// <summary>Re-checks <paramref name="condition"/> (a counter with no signal of its own) until it holds,
+    /// failing the test if it does not within <see cref="Timeout"/>.</summary>
+    public static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {Timeout.TotalSeconds} s waiting until {what}.");
+            }
+
+            await Task.Yield();
+        }
+    }
 }

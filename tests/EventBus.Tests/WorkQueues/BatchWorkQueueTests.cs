@@ -55,6 +55,9 @@ public sealed class BatchWorkQueueTests : WorkQueueTestBase
         await firstBatch.WaitAsync("a full batch, with the clock stopped");
         Batches.Should().ContainSingle().Which.Should().Equal(Enumerable.Range(0, 10));
 
+        // The handler signals before it returns; the queue releases the batch's items just after.
+        await Wait.Until(() => queue.GetStatistics().Processed == 10, "the first batch's items are released");
+
         // The first batch may have lingered a moment before it filled: count its timer out.
         var lingersBefore = Time.CreatedTimers.Count(t => t == linger);
         for (var i = 10; i < 13; i++)
