@@ -425,7 +425,6 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         _haltReason = reason;
         _halted = true;
         _channel.Writer.TryComplete();
-        CancelStop();
 
         // Make every worker's busy mark visible before reading them (see the class remarks).
         Interlocked.MemoryBarrierProcessWide();
@@ -433,6 +432,8 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
         var current = HandlerScope.Current;
         if (waitForRunningHandlers)
         {
+            // Cancel first: the handlers we wait for should stop promptly.
+            CancelStop();
             foreach (var worker in Workers)
             {
                 if (!ReferenceEquals(worker, current))
@@ -455,6 +456,11 @@ internal sealed class QueuedSubscription<T> : Subscription<T>
 
             // Their handlers still hold those events: counted now, reported if and when they give up.
             CountAbandoned(claimed);
+
+            // Cancel only after claiming. A retry cancelled earlier could give up on another thread
+            // (counting its event itself, as unclaimed) and still look busy when the claim ran, which
+            // counted the same event twice: seen once as 11 abandoned of 10 in scenario 8.
+            CancelStop();
         }
 
         while (_channel.Reader.TryRead(out var envelope))
