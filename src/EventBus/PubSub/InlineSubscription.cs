@@ -116,6 +116,15 @@ internal sealed class InlineSubscription<T> : Subscription<T>
             return new ValueTask<bool>(true);
         }
 
+        if (pending.IsCompleted)
+        {
+            // Failed without throwing (the traced invocation returns the failure in its task): retried
+            // off the publisher's stack like a thrown failure, not awaited here, which would run the
+            // retries, backoff and all, inside Publish.
+            RetryLater(@event, context, FailureOf(pending));
+            return new ValueTask<bool>(true);
+        }
+
         if (noWait)
         {
             // A synchronous publish does not wait for an async handler; the handler finishes on its own.
@@ -164,6 +173,20 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         {
             _pending.Decrement();
         }
+    }
+
+    private static Exception FailureOf(ValueTask completed)
+    {
+        try
+        {
+            completed.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+
+        throw new UnreachableException("A completed, unsuccessful task has a failure.");
     }
 
     /// <summary>Moves a failed inline delivery off the publisher's thread for its retries.</summary>

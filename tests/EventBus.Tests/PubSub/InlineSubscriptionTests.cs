@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventBus.Tests.TestUtilities;
 
 namespace EventBus.Tests.PubSub;
@@ -87,6 +88,39 @@ public sealed class InlineSubscriptionTests
         await Wait.For(retried.Task, "the retry");
         var result = await bus.CompleteAsync();
         result.Delivered.Should().Be(1);
+        Volatile.Read(ref attempts).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_failed_inline_handler_is_retried_off_the_publishers_stack_while_traced()
+    {
+        // With a listener, the handler runs inside a traced call that returns its failure in a task
+        // instead of throwing; the retry must still leave the publisher's stack.
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventBusDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var bus = EventBusFactory.Create();
+        using var release = new ManualResetEventSlim();
+        var retried = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = 0;
+        bus.Subscribe<Ping>(_ =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                throw new InvalidOperationException("first attempt fails");
+            }
+
+            release.Wait(Wait.Timeout);
+            retried.TrySetResult();
+        }, new SubscriptionOptions { Mode = DeliveryMode.Inline, RetryPolicy = new RetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.Zero } });
+
+        await Wait.For(Task.Run(() => bus.Publish(new Ping(0, 1))), "Publish to return while the retry is pending");
+        release.Set();
+
+        await Wait.For(retried.Task, "the retry");
         Volatile.Read(ref attempts).Should().Be(2);
     }
 
