@@ -118,10 +118,19 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
         if (pending.IsCompleted)
         {
-            // Failed without throwing (the traced invocation returns the failure in its task): retried
-            // off the publisher's stack like a thrown failure, not awaited here, which would run the
-            // retries, backoff and all, inside Publish.
-            RetryLater(@event, context, FailureOf(pending));
+            // Completed since the check above. A failure (the traced invocation returns it in its task
+            // rather than throwing) is retried off the publisher's stack like a thrown one, not awaited
+            // here, which would run the retries, backoff and all, inside Publish.
+            if (FailureOf(pending) is { } failure)
+            {
+                RetryLater(@event, context, failure);
+            }
+            else
+            {
+                _delivered.Increment();
+                SettleHandled(context);
+            }
+
             return new ValueTask<bool>(true);
         }
 
@@ -175,18 +184,19 @@ internal sealed class InlineSubscription<T> : Subscription<T>
         }
     }
 
-    private static Exception FailureOf(ValueTask completed)
+    /// <summary>The failure of a completed call, or null when it succeeded (read once: a pooled task may
+    /// not be read twice).</summary>
+    private static Exception? FailureOf(ValueTask completed)
     {
         try
         {
             completed.GetAwaiter().GetResult();
+            return null;
         }
         catch (Exception ex)
         {
             return ex;
         }
-
-        throw new UnreachableException("A completed, unsuccessful task has a failure.");
     }
 
     /// <summary>Moves a failed inline delivery off the publisher's thread for its retries.</summary>
