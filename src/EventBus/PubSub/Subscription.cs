@@ -254,13 +254,4 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
 
     /// <summary>Counts abandoned events that cannot be reported one by one (their handler still holds them).</summary>
     protected void CountAbandoned(long count) => Interlocked.Add(ref _abandoned, count);
-
-    /// <summary>Applies the outcome of a retried delivery.</summary>
-    protected void OnRetryOutcome(DeliveryOutcome outcome, T @event, EventContext? context, DropReason haltReason, bool alreadyCounted)
-    {
-        if (outcome == DeliveryOutcome.Abandoned)
-        {
-            Lose(@event, context, haltReason, count: !alreadyCounted);
-        }
-    }
 }
