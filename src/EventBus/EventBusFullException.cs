@@ -39,6 +39,14 @@ public sealed class EventBusFullException : InvalidOperationException
         Subscriptions = subscriptions;
     }
 
+    /// <summary>A refusal that was followed by another failure of the same publish (a cancelled wait for
+    /// space on a later subscription): the refusal is what the caller hears, the rest is the inner exception.</summary>
+    internal EventBusFullException(IReadOnlyList<string> subscriptions, Exception innerException)
+        : base(BuildMessage(subscriptions) + " The publish then stopped: " + innerException.Message, innerException)
+    {
+        Subscriptions = subscriptions;
+    }
+
     /// <summary>The names of the subscriptions (or the queue) whose buffer was full.</summary>
     public IReadOnlyList<string> Subscriptions { get; }
 

@@ -87,29 +87,48 @@ public sealed class DeadLetterQueue : IDeadLetterSink
     /// <param name="match">Selects the dead letters to remove. Called under the queue's lock: keep it short
     /// and do not call back into this queue.</param>
     /// <returns>The removed dead letters.</returns>
+    /// <remarks>Every letter is judged before any is removed: when <paramref name="match"/> throws, the
+    /// exception propagates and the queue keeps every letter, in its order.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="match"/> is null.</exception>
     public IReadOnlyList<DeadLetter> TakeAll(Predicate<DeadLetter> match)
     {
         ArgumentNullException.ThrowIfNull(match);
         lock (_gate)
         {
-            var taken = new List<DeadLetter>();
-            var count = _items.Count;
-            for (var i = 0; i < count; i++)
+            // Decide for every letter before moving any, so a predicate that throws leaves the queue as
+            // it was instead of losing the letters it had already looked at.
+            var all = _items.ToArray();
+            var matches = new bool[all.Length];
+            var taken = 0;
+            for (var i = 0; i < all.Length; i++)
             {
-                // Rotate through the queue once: matches leave, the rest go back in their order.
-                var item = _items.Dequeue();
-                if (match(item))
+                if (match(all[i]))
                 {
-                    taken.Add(item);
-                }
-                else
-                {
-                    _items.Enqueue(item);
+                    matches[i] = true;
+                    taken++;
                 }
             }
 
-            return taken;
+            if (taken == 0)
+            {
+                return [];
+            }
+
+            var result = new DeadLetter[taken];
+            _items.Clear();
+            for (int i = 0, next = 0; i < all.Length; i++)
+            {
+                if (matches[i])
+                {
+                    result[next++] = all[i];
+                }
+                else
+                {
+                    _items.Enqueue(all[i]);
+                }
+            }
+
+            return result;
         }
     }
 

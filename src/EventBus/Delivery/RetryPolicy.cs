@@ -101,6 +101,15 @@ public sealed class RetryPolicy
     }
 
     /// <summary>
+    /// The source of randomness for <see cref="Jitter"/>: returns a number in [0, 1), as
+    /// <see cref="Random.NextDouble"/> does. Replace it to make jittered delays repeatable (a seeded
+    /// generator in a test). It is called once per jittered delay, from the consumer's thread, and may be
+    /// called from several threads at once.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: <see cref="Random.Shared"/>.</value>
+    public Func<double>? Randomizer { get; init; }
+
+    /// <summary>
     /// Decides whether a failure is worth retrying: return <see langword="false"/> for errors that
     /// another attempt cannot fix (a validation error, a missing record), and the message is
     /// dead-lettered at once. If the predicate itself throws, the failure is not retried.
@@ -118,6 +127,7 @@ public sealed class RetryPolicy
         MaxDelay = MaxDelay,
         Backoff = Backoff,
         Jitter = Jitter,
+        Randomizer = Randomizer,
         ShouldRetry = shouldRetry,
     };
 
@@ -140,7 +150,8 @@ public sealed class RetryPolicy
         ticks = Math.Min(ticks, _maxDelay.Ticks);
         if (_jitter > 0 && ticks > 0)
         {
-            ticks *= 1 + (_jitter * ((Random.Shared.NextDouble() * 2) - 1));
+            var sample = Randomizer is { } randomizer ? Math.Clamp(randomizer(), 0, 1) : Random.Shared.NextDouble();
+            ticks *= 1 + (_jitter * ((sample * 2) - 1));
         }
 
         return TimeSpan.FromTicks((long)Math.Max(0, ticks));

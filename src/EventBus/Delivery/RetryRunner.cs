@@ -10,13 +10,12 @@ namespace EventBus.Delivery;
 /// <para>The first attempt is made by the caller on its fast path (no allocation when it succeeds); the
 /// runner is entered only after a failure. Counters are updated with interlocked operations: they
 /// sit on the failure path only.</para>
-/// <para>Two ways to use it: <see cref="ContinueAfterFailureAsync"/> retries in place (a subscription
-/// keeps its order by waiting out the backoff), while a work queue calls <see cref="RecordFailure"/>
-/// after each failed attempt and schedules the next attempt itself, so a backoff never holds a worker.</para>
+/// <para>The consumer engine calls <see cref="RecordFailure"/> after each failed attempt and places the
+/// next attempt itself (in place or on a timer); it counts the outcome, and this runner writes the dead
+/// letter once the engine has decided on one.</para>
 /// </remarks>
 internal sealed class RetryRunner<T>
 {
-    private readonly HandlerInvoker<T>? _handler;
     private readonly RetryPolicy _policy;
     private readonly DeliveryEnvironment _environment;
     private readonly IDeadLetterSink _sink;
@@ -24,17 +23,8 @@ internal sealed class RetryRunner<T>
     private readonly ConsumerTelemetry _telemetry;
     private long _failedAttempts;
     private long _retried;
-    private long _deadLettered;
     private long _deadLetterSinkFailures;
 
-    internal RetryRunner(HandlerInvoker<T> handler, RetryPolicy policy, DeliveryEnvironment environment, IDeadLetterSink? sink, string source)
-        : this(policy, environment, sink, source)
-    {
-        _handler = handler;
-    }
-
-    /// <summary>A runner for a caller that makes every attempt itself (<see cref="RecordFailure"/> and
-    /// <see cref="DeadLetterAsync"/> only; <see cref="ContinueAfterFailureAsync"/> needs a handler).</summary>
     internal RetryRunner(RetryPolicy policy, DeliveryEnvironment environment, IDeadLetterSink? sink, string source)
     {
         _policy = policy;
@@ -50,61 +40,7 @@ internal sealed class RetryRunner<T>
 
     internal long Retried => Interlocked.Read(ref _retried);
 
-    internal long DeadLettered => Interlocked.Read(ref _deadLettered);
-
     internal long DeadLetterSinkFailures => Interlocked.Read(ref _deadLetterSinkFailures);
-
-    /// <summary>
-    /// Carries on after attempt <paramref name="failedAttempt"/> threw <paramref name="error"/>:
-    /// waits the backoff, tries again, and dead-letters the message once the policy is exhausted.
-    /// Never throws.
-    /// </summary>
-    /// <param name="item">The message.</param>
-    /// <param name="context">Its context, when one exists.</param>
-    /// <param name="error">The exception of the failed attempt.</param>
-    /// <param name="failedAttempt">The number of the attempt that failed (1 for the first).</param>
-    /// <param name="stop">Fires when the consumer is disposed or its drain deadline passes.</param>
-    internal async ValueTask<DeliveryOutcome> ContinueAfterFailureAsync(
-        T item, EventContext? context, Exception error, int failedAttempt, CancellationToken stop)
-    {
-        var handler = _handler ?? throw new InvalidOperationException("This runner was created without a handler.");
-        var firstFailedAt = _environment.Time.GetUtcNow();
-        var attempt = failedAttempt;
-        while (true)
-        {
-            if (stop.IsCancellationRequested && error is OperationCanceledException)
-            {
-                // The handler honoured our stop signal: that is not a failure of the handler.
-                return DeliveryOutcome.Abandoned;
-            }
-
-            if (RecordFailure(item?.GetType() ?? typeof(T), context, error, attempt, mayRetry: true) is not { } delay)
-            {
-                await DeadLetterAsync(item, context, error, attempt, firstFailedAt, stop).ConfigureAwait(false);
-                return DeliveryOutcome.DeadLettered;
-            }
-
-            try
-            {
-                await Task.Delay(delay, _environment.Time, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return DeliveryOutcome.Abandoned;
-            }
-
-            attempt++;
-            try
-            {
-                await InvokeAsync(handler, item, context, attempt, stop).ConfigureAwait(false);
-                return DeliveryOutcome.Delivered;
-            }
-            catch (Exception ex)
-            {
-                error = ex;
-            }
-        }
-    }
 
     /// <summary>
     /// Counts and reports failed attempt <paramref name="attempt"/> and decides what comes next.
@@ -133,13 +69,13 @@ internal sealed class RetryRunner<T>
         return delay;
     }
 
-    /// <summary>Sends a message to the dead-letter sink, surfacing (never swallowing) a failing sink.</summary>
+    /// <summary>Sends a message to the dead-letter sink, surfacing (never swallowing) a failing sink. The
+    /// caller has counted the dead letter.</summary>
     internal async ValueTask DeadLetterAsync(
         T item, EventContext? context, Exception error, int attempts, DateTimeOffset firstFailedAt, CancellationToken stop)
     {
         var type = item?.GetType() ?? typeof(T);
         context ??= _environment.CreateContext(type, topic: null, options: null);
-        Interlocked.Increment(ref _deadLettered);
         _environment.Telemetry.RecordDeadLettered(_source, _environment.Telemetry.DestinationOf(type, context));
         Log.DeadLettered(_environment.Logger, error, _source, attempts, type.Name, context.Id);
         var deadLetter = new DeadLetter(item!, type, context, _source, error, attempts, firstFailedAt, _environment.Time.GetUtcNow());
@@ -155,10 +91,6 @@ internal sealed class RetryRunner<T>
                 DeliveryErrorKind.DeadLetterSinkFailed, sinkError, _source, type, context, attempts, willRetry: false));
         }
     }
-
-    /// <summary>Calls this runner's handler once, inside a process span when someone listens.</summary>
-    internal ValueTask InvokeAsync(T item, EventContext? context, int attempt, CancellationToken cancellationToken) =>
-        InvokeAsync(_handler ?? throw new InvalidOperationException("This runner was created without a handler."), item, context, attempt, cancellationToken);
 
     /// <summary>Calls <paramref name="handler"/> once, inside a process span when someone listens.</summary>
     internal ValueTask InvokeAsync(HandlerInvoker<T> handler, T item, EventContext? context, int attempt, CancellationToken cancellationToken) =>

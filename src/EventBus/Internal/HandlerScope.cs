@@ -19,7 +19,7 @@ internal static class HandlerScope
     /// <summary>True when the caller runs inside any consumer's handler.</summary>
     internal static bool IsInsideHandler => s_current.Value is not null;
 
-    internal static void Enter(object consumer) => s_current.Value = consumer;
+    internal static void Enter(object? consumer) => s_current.Value = consumer;
 
     /// <summary>
     /// Starts a consumer loop on the thread pool without the caller's execution context, so the

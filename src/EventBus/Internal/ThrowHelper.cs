@@ -19,8 +19,7 @@ internal static class ThrowHelper
     internal static void ThrowSubscriptionDisposed(string name) => throw new ObjectDisposedException(
         nameof(IEventSubscription), $"The subscription '{name}' has been disposed.");
 
-    [DoesNotReturn]
-    internal static void ThrowWorkQueueClosed(string name, bool disposed) => throw new ObjectDisposedException(
+    internal static ObjectDisposedException WorkQueueClosed(string name, bool disposed) => new(
         name,
         disposed
             ? $"The work queue '{name}' has been disposed and no longer accepts items."

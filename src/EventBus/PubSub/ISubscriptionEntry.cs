@@ -1,3 +1,5 @@
+using EventBus.Consumers;
+
 namespace EventBus.PubSub;
 
 /// <summary>What the bus needs from a subscription, whatever its event type.</summary>
@@ -9,21 +11,19 @@ internal interface ISubscriptionEntry : IEventSubscription
     /// <summary>True when the handler takes an <see cref="EventContext"/>.</summary>
     bool WantsContext { get; }
 
+    /// <summary>The subscription's consumer lifecycle: the bus's stop requests go through it too.</summary>
+    ConsumerLifecycle Lifecycle { get; }
+
+    /// <summary>Set (under the bus's lock) once the subscription's counters were folded into the bus totals.</summary>
+    bool IsRetired { get; set; }
+
     /// <summary>Whether events of <paramref name="runtimeType"/> published on <paramref name="topic"/> reach this subscription.</summary>
     bool Matches(Type runtimeType, string? topic);
 
     /// <summary>Adds this subscription to a route being built for events of <typeparamref name="TRoute"/>.</summary>
     void AddTo<TRoute>(RouteSnapshot<TRoute>.Builder builder);
 
-    /// <summary>Set (under the bus's lock) once the subscription's counters were folded into the bus totals.</summary>
-    bool IsRetired { get; set; }
-
-    /// <summary>Claims the subscription for shutdown; false when it is already stopping.</summary>
-    bool TryBeginStop();
-
-    /// <summary>Delivers what was accepted, until <paramref name="deadline"/>; returns how many were abandoned.</summary>
-    Task<long> DrainAsync(CancellationToken deadline);
-
-    /// <summary>Stops at once; buffered events are lost with <paramref name="reason"/>, each counted and reported.</summary>
-    void Halt(DropReason reason, bool waitForRunningHandlers);
+    /// <summary>When the caller runs inside one of this subscription's handlers: what a stop requested from
+    /// there may wait for (it cannot wait for itself). Null otherwise.</summary>
+    Task? WaitFromInside();
 }

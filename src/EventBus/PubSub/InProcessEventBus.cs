@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
+using EventBus.Consumers;
 using EventBus.Delivery;
 using EventBus.Diagnostics;
 using EventBus.Internal;
@@ -9,41 +11,43 @@ namespace EventBus.PubSub;
 
 /// <summary>The in-process implementation of <see cref="IEventBus"/>.</summary>
 /// <remarks>
-/// Publish never locks: it finds its route through a per-type array index and reads the route's
+/// <para>Publish never locks: it finds its route through a per-type array index and reads the route's
 /// immutable snapshot. Subscribe, unsubscribe and route creation take <see cref="_gate"/>, copy
-/// and swap snapshots. No user code runs under the lock.
+/// and swap snapshots. No user code runs under the lock.</para>
+/// <para><b>Routes come and go with topics.</b> A route for a topic exists only while some subscription
+/// has that topic (or a typed publisher holds it): a publish on a topic nobody subscribes to goes
+/// through its type's topicless route, whose targets are exactly the subscriptions without a topic, and
+/// when the last subscription of a topic leaves, its routes are released. So one-off topics leave
+/// nothing behind, and subscribing costs the same however many topics have come and gone.</para>
+/// <para>Stopping is in <c>InProcessEventBus.Stopping.cs</c>.</para>
 /// </remarks>
-internal sealed class InProcessEventBus : IEventBus
+internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
 {
-    private const int Open = 0;
-    private const int Completing = 1;
-    private const int Disposed = 2;
-
     private static readonly SubscriptionOptions s_defaultSubscriptionOptions = new();
 
     private readonly Lock _gate = new();
     private readonly List<ISubscriptionEntry> _subscriptions = [];
     private readonly List<IRoute> _routes = [];
+    // Written under the lock, read without it: a publish on a topic no subscription has takes the fast way.
+    private readonly ConcurrentDictionary<string, int> _topics = new(StringComparer.Ordinal);
     private object?[] _typeRoutes = new object?[16];
-    private volatile int _state;
     private long _nextSequence;
-    private Task<DrainResult>? _completion;
-    private SubscriptionStatistics _retired;
 
     internal InProcessEventBus(EventBusOptions options)
     {
         Environment = DeliveryEnvironment.From(options, ObserveDepth, Conventions.SubscriptionName);
         DrainTimeout = options.DrainTimeout;
+        Lifecycle = new ConsumerLifecycle(this);
     }
 
-    internal DeliveryEnvironment Environment { get; }
+    public DeliveryEnvironment Environment { get; }
 
     internal TimeSpan DrainTimeout { get; }
 
     /// <summary>The drain timeout as a finite bound for safety waits (an infinite timeout waits a day).</summary>
-    internal TimeSpan DrainTimeoutOrDefault => DrainTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromDays(1) : DrainTimeout;
+    public TimeSpan DrainTimeoutOrDefault => DrainTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromDays(1) : DrainTimeout;
 
-    internal bool IsClosed => _state != Open;
+    public bool IsClosed => !Lifecycle.IsAccepting;
 
     public IReadOnlyList<IEventSubscription> Subscriptions
     {
@@ -120,134 +124,125 @@ internal sealed class InProcessEventBus : IEventBus
 
         ThrowIfClosed();
         var routes = GetTypeRoutes<TEvent>();
-        return new Publisher<TEvent>(routes, routes.Get(typeof(TEvent), topic));
+        var route = topic is null ? routes.Exact : CreateRoute(routes, typeof(TEvent), topic, pin: true);
+        return new Publisher<TEvent>(this, route);
     }
 
-    public ValueTask<DrainResult> CompleteAsync(CancellationToken cancellationToken = default)
+    public void ThrowIfClosed()
     {
-        TaskCompletionSource<DrainResult>? owner = null;
-        ISubscriptionEntry[] subscriptions = [];
-        Task<DrainResult> completion;
-        lock (_gate)
+        if (IsClosed)
         {
-            if (_completion is null)
-            {
-                _state = Completing;
-                owner = new TaskCompletionSource<DrainResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _completion = owner.Task;
-                subscriptions = [.. _subscriptions];
-            }
-
-            completion = _completion;
-        }
-
-        if (owner is not null)
-        {
-            _ = DrainAllAsync(owner, subscriptions, cancellationToken);
-        }
-
-        return new ValueTask<DrainResult>(completion);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        using (var deadline = CreateDrainDeadline())
-        {
-            await CompleteAsync(deadline.Token).ConfigureAwait(false);
-        }
-
-        _state = Disposed;
-        Environment.Telemetry.Dispose();
-    }
-
-    public void Dispose()
-    {
-        TaskCompletionSource<DrainResult>? owner = null;
-        ISubscriptionEntry[] subscriptions;
-        lock (_gate)
-        {
-            if (_state == Disposed)
-            {
-                return;
-            }
-
-            _state = Disposed;
-            subscriptions = [.. _subscriptions];
-            if (_completion is null)
-            {
-                owner = new TaskCompletionSource<DrainResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _completion = owner.Task;
-            }
-        }
-
-        var start = Environment.Time.GetTimestamp();
-        foreach (var subscription in subscriptions)
-        {
-            if (subscription.TryBeginStop())
-            {
-                subscription.Halt(DropReason.Abandoned, waitForRunningHandlers: false);
-            }
-        }
-
-        owner?.TrySetResult(BuildResult(subscriptions, abandonedNow: -1, Environment.Time.GetElapsedTime(start)));
-        Environment.Telemetry.Dispose();
-    }
-
-    internal void ThrowIfClosed()
-    {
-        var state = _state;
-        if (state != Open)
-        {
-            ThrowHelper.ThrowBusClosed(disposed: state == Disposed);
+            ThrowHelper.ThrowBusClosed(disposed: _disposed);
         }
     }
 
-    internal CancellationTokenSource CreateDrainDeadline() =>
+    public CancellationTokenSource CreateDrainDeadline() =>
         DrainTimeout == Timeout.InfiniteTimeSpan
             ? new CancellationTokenSource()
             : new CancellationTokenSource(DrainTimeout, Environment.Time);
 
-    /// <summary>Creates the route for a run-time type and topic, once, and fills it from the live subscriptions.</summary>
-    internal Route<T> CreateRoute<T>(TypeRoutes<T> owner, Type runtimeType, string? topic)
+    public void Unregister(ISubscriptionEntry subscription)
     {
         lock (_gate)
         {
-            if (owner.TryGetExisting(runtimeType, topic, out var existing))
+            if (!_subscriptions.Remove(subscription))
             {
-                return existing;
+                return;
             }
 
-            var route = new Route<T>(this, runtimeType, topic, BuildSnapshot<T>(runtimeType, topic));
-            _routes.Add(route);
-            owner.Add(route);
-            return route;
-        }
-    }
-
-    internal void Unregister(ISubscriptionEntry subscription)
-    {
-        lock (_gate)
-        {
-            if (_subscriptions.Remove(subscription))
+            // Kept in the books (and in the bus's drains) until it has stopped; see Retire.
+            _stopping.Add(subscription);
+            foreach (var route in _routes)
             {
-                foreach (var route in _routes)
+                route.OnUnsubscribed(subscription);
+            }
+
+            if (subscription.Topic is { } topic)
+            {
+                if (_topics[topic] == 1)
                 {
-                    route.OnUnsubscribed(subscription);
+                    _topics.TryRemove(topic, out _);
+                    ReleaseRoutesOf(topic);
+                }
+                else
+                {
+                    _topics[topic]--;
                 }
             }
         }
     }
 
-    /// <summary>Folds a finished subscription's counters into the bus totals.</summary>
-    internal void Retire(ISubscriptionEntry subscription)
+    /// <summary>Finds (or creates, once) the route for an event's run-time type and a topic.</summary>
+    /// <param name="event">The event (not null).</param>
+    /// <param name="topic">The topic, or null.</param>
+    /// <param name="pin">True for a typed publisher, which keeps the route: it is then never released.</param>
+    internal Route<T> RouteOf<T>(T @event, string? topic, bool pin = false)
     {
-        var statistics = subscription.GetStatistics();
+        var routes = GetTypeRoutes<T>();
+        var runtimeType = routes.IsExact ? typeof(T) : @event!.GetType();
+        if (topic is null && runtimeType == typeof(T))
+        {
+            return routes.Exact;
+        }
+
+        if (routes.TryGet(runtimeType, topic, out var route) && (!pin || route.IsPinned))
+        {
+            return route;
+        }
+
+        if (topic is not null && !pin && !_topics.ContainsKey(topic) && routes.TryGet(runtimeType, null, out route))
+        {
+            // No subscription has this topic: exactly the topicless subscriptions match (see the remarks).
+            return route;
+        }
+
+        return CreateRoute(routes, runtimeType, topic, pin);
+    }
+
+    /// <summary>Creates the route for a run-time type and topic, once, and fills it from the live
+    /// subscriptions; for a topic no subscription has, returns the type's topicless route instead (unless
+    /// <paramref name="pin"/>, when a publisher will hold the route).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Route<T> CreateRoute<T>(TypeRoutes<T> owner, Type runtimeType, string? topic, bool pin)
+    {
         lock (_gate)
         {
-            if (!subscription.IsRetired)
+            if (topic is not null && !pin && !_topics.ContainsKey(topic))
             {
-                _retired = Add(_retired, statistics);
-                subscription.IsRetired = true;
+                return RouteUnderLock(owner, runtimeType, topic: null, pin: false);
+            }
+
+            return RouteUnderLock(owner, runtimeType, topic, pin);
+        }
+    }
+
+    private Route<T> RouteUnderLock<T>(TypeRoutes<T> owner, Type runtimeType, string? topic, bool pin)
+    {
+        if (!owner.TryGet(runtimeType, topic, out var route))
+        {
+            route = new Route<T>(this, runtimeType, topic, BuildSnapshot<T>(runtimeType, topic), owner.Remove);
+            _routes.Add(route);
+            owner.Add(route);
+        }
+
+        if (pin)
+        {
+            route.Pin();
+        }
+
+        return route;
+    }
+
+    /// <summary>The last subscription of <paramref name="topic"/> has left: its routes go, unless a publisher holds one.</summary>
+    private void ReleaseRoutesOf(string topic)
+    {
+        for (var i = _routes.Count - 1; i >= 0; i--)
+        {
+            var route = _routes[i];
+            if (!route.IsPinned && string.Equals(route.Topic, topic, StringComparison.Ordinal))
+            {
+                _routes.RemoveAt(i);
+                route.Release();
             }
         }
     }
@@ -263,9 +258,14 @@ internal sealed class InProcessEventBus : IEventBus
 
         lock (_gate)
         {
-            if (_state == Open)
+            if (Lifecycle.IsAccepting)
             {
                 _subscriptions.Add(subscription);
+                if (subscription.Topic is { } topic)
+                {
+                    _topics[topic] = _topics.GetValueOrDefault(topic) + 1;
+                }
+
                 foreach (var route in _routes)
                 {
                     route.OnSubscribed(subscription);
@@ -275,9 +275,8 @@ internal sealed class InProcessEventBus : IEventBus
             }
         }
 
-        // The bus closed while the subscription was being built: stop its (empty) consumer loops.
-        subscription.TryBeginStop();
-        subscription.Halt(DropReason.Abandoned, waitForRunningHandlers: false);
+        // The bus closed while the subscription was being built: it never received anything.
+        subscription.Lifecycle.RequestHalt(DropReason.Abandoned);
         ThrowIfClosed();
         throw new UnreachableException();
     }
@@ -294,18 +293,6 @@ internal sealed class InProcessEventBus : IEventBus
         }
 
         return builder.Build();
-    }
-
-    private Route<T> RouteOf<T>(T @event, string? topic)
-    {
-        var routes = GetTypeRoutes<T>();
-        if (routes.IsExact)
-        {
-            return topic is null ? routes.Exact : routes.Get(typeof(T), topic);
-        }
-
-        var runtimeType = @event!.GetType();
-        return topic is null && runtimeType == typeof(T) ? routes.Exact : routes.Get(runtimeType, topic);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -334,9 +321,10 @@ internal sealed class InProcessEventBus : IEventBus
                 return existing;
             }
 
-            var exact = new Route<T>(this, typeof(T), null, BuildSnapshot<T>(typeof(T), null));
+            var exact = new Route<T>(this, typeof(T), null, BuildSnapshot<T>(typeof(T), null), release: null);
+            exact.Pin();
             _routes.Add(exact);
-            var routes = new TypeRoutes<T>(this, exact);
+            var routes = new TypeRoutes<T>(exact);
             if (index >= all.Length)
             {
                 Array.Resize(ref all, Math.Max(index + 1, all.Length * 2));
@@ -350,64 +338,6 @@ internal sealed class InProcessEventBus : IEventBus
             Volatile.Write(ref _typeRoutes, all);
             return routes;
         }
-    }
-
-    private async Task DrainAllAsync(TaskCompletionSource<DrainResult> owner, ISubscriptionEntry[] subscriptions, CancellationToken deadline)
-    {
-        var start = Environment.Time.GetTimestamp();
-        long abandoned = 0;
-        try
-        {
-            var drains = new List<Task<long>>(subscriptions.Length);
-            foreach (var subscription in subscriptions)
-            {
-                if (subscription.TryBeginStop())
-                {
-                    drains.Add(subscription.DrainAsync(deadline));
-                }
-            }
-
-            foreach (var left in await Task.WhenAll(drains).ConfigureAwait(false))
-            {
-                abandoned += left;
-            }
-        }
-        catch (Exception ex)
-        {
-            owner.TrySetException(ex);
-            return;
-        }
-
-        var result = BuildResult(subscriptions, abandoned, Environment.Time.GetElapsedTime(start));
-        if (result.Completed)
-        {
-            Log.Drained(Environment.Logger, "EventBus", result.Elapsed.TotalMilliseconds, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned);
-        }
-        else
-        {
-            Log.DrainDeadlineExceeded(Environment.Logger, "EventBus", result.Elapsed.TotalMilliseconds, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned);
-        }
-
-        owner.TrySetResult(result);
-    }
-
-    private DrainResult BuildResult(ISubscriptionEntry[] subscriptions, long abandonedNow, TimeSpan elapsed)
-    {
-        SubscriptionStatistics total;
-        lock (_gate)
-        {
-            total = _retired;
-            foreach (var subscription in subscriptions)
-            {
-                if (!subscription.IsRetired)
-                {
-                    total = Add(total, subscription.GetStatistics());
-                }
-            }
-        }
-
-        var completed = abandonedNow == 0;
-        return new DrainResult(completed, total.Delivered, total.DeadLettered, total.Dropped, total.Abandoned, elapsed);
     }
 
     /// <summary>The depth gauge's callback: one measurement per live queued subscription.</summary>
@@ -435,12 +365,4 @@ internal sealed class InProcessEventBus : IEventBus
 
         return measurements;
     }
-
-    private static SubscriptionStatistics Add(SubscriptionStatistics a, SubscriptionStatistics b) => new(
-        a.Delivered + b.Delivered,
-        a.FailedAttempts + b.FailedAttempts,
-        a.Retried + b.Retried,
-        a.DeadLettered + b.DeadLettered,
-        a.Dropped + b.Dropped,
-        a.Abandoned + b.Abandoned);
 }

@@ -12,24 +12,40 @@ namespace EventBus.PubSub;
 /// <typeparam name="T">The static type events are published as.</typeparam>
 internal sealed class Route<T> : IRoute
 {
-    private readonly InProcessEventBus _bus;
+    private readonly ISubscriptionHost _host;
     private readonly MessagingTelemetry _telemetry;
+    private readonly Action<Route<T>>? _release;
     private RouteSnapshot<T> _snapshot;
+    private volatile bool _pinned;
 
-    internal Route(InProcessEventBus bus, Type runtimeType, string? topic, RouteSnapshot<T> snapshot)
+    /// <param name="host">The bus's state and services.</param>
+    /// <param name="runtimeType">The run-time type of the events.</param>
+    /// <param name="topic">The topic, or null.</param>
+    /// <param name="snapshot">The targets it starts with.</param>
+    /// <param name="release">Takes the route out of its table when the bus releases it (null for a route that is never released).</param>
+    internal Route(ISubscriptionHost host, Type runtimeType, string? topic, RouteSnapshot<T> snapshot, Action<Route<T>>? release)
     {
-        _bus = bus;
-        _telemetry = bus.Environment.Telemetry;
+        _host = host;
+        _telemetry = host.Environment.Telemetry;
         RuntimeType = runtimeType;
         Topic = topic;
         _snapshot = snapshot;
+        _release = release;
     }
 
-    internal Type RuntimeType { get; }
+    public Type RuntimeType { get; }
 
-    internal string? Topic { get; }
+    public string? Topic { get; }
+
+    /// <summary>True once a typed publisher holds this route: it is never released.</summary>
+    public bool IsPinned => _pinned;
 
     internal RouteSnapshot<T> Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Keeps the route for good: a typed publisher holds it.</summary>
+    internal void Pin() => _pinned = true;
+
+    void IRoute.Release() => _release?.Invoke(this);
 
     void IRoute.OnSubscribed(ISubscriptionEntry entry)
     {
@@ -52,56 +68,67 @@ internal sealed class Route<T> : IRoute
     /// <param name="options">The publisher's options, or null.</param>
     /// <param name="noWait">True for a synchronous publish: never wait; the returned task is then always complete.</param>
     /// <param name="cancellationToken">Cancels a wait for space.</param>
+    /// <returns>A task that faults (rather than throwing) with what the publish found: the bus closed, a
+    /// refusal, a cancelled wait; as <c>ChannelWriter.WriteAsync</c> does.</returns>
     internal ValueTask PublishAsync(T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)
     {
-        _bus.ThrowIfClosed();
-        var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true)
+        try
         {
-            DeliverInline(snapshot.Inline, @event, context: null);
-            return default;
-        }
+            _host.ThrowIfClosed();
+            var snapshot = Volatile.Read(ref _snapshot);
+            if (snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true)
+            {
+                return DeliverInline(snapshot.Inline, @event, noWait, cancellationToken);
+            }
 
-        return PublishSlowAsync(snapshot, @event, options, noWait, cancellationToken);
+            return PublishSlowAsync(snapshot, @event, options, noWait, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
+        }
     }
 
     /// <summary>Publishes without ever waiting; throws what the publish found.</summary>
     internal void Publish(T @event, PublishOptions? options)
     {
-        _bus.ThrowIfClosed();
+        _host.ThrowIfClosed();
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true)
+        var publish = snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true
+            ? DeliverInline(snapshot.Inline, @event, noWait: true, CancellationToken.None)
+            : PublishSlowAsync(snapshot, @event, options, noWait: true, CancellationToken.None);
+        if (!publish.IsCompletedSuccessfully)
         {
-            DeliverInline(snapshot.Inline, @event, context: null);
-            return;
+            ThrowWhatItFound(publish);
         }
-
-        PublishSlow(snapshot, @event, options);
     }
 
-    /// <summary>A synchronous publish that cannot take the fast path. Kept out of <see cref="Publish"/> so
-    /// the fast path does not set up this path's stack frame.</summary>
+    /// <summary>A synchronous publish found something to report (a refusal): a publish that may not wait has completed.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void PublishSlow(RouteSnapshot<T> snapshot, T @event, PublishOptions? options)
+    private static void ThrowWhatItFound(ValueTask publish)
     {
-        var publish = PublishSlowAsync(snapshot, @event, options, noWait: true, CancellationToken.None);
         Debug.Assert(publish.IsCompleted, "A publish that may not wait completes synchronously.");
-        publish.GetAwaiter().GetResult();
+        publish.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>
     /// The fast path: every target is an inline subscription with a plain synchronous handler, nobody
-    /// listens to telemetry, and the publisher passed no correlation id or headers. The handlers are
-    /// called directly, in order, and each delivery is counted in the publishing thread's own cell,
-    /// with no locked instruction.
+    /// listens to telemetry, and the publisher passed no correlation id or headers. Each handler is called
+    /// directly on this thread when its lane is free (see <c>Consumer.Inline.cs</c>), else the event goes
+    /// through the subscription's slower inline delivery, which may wait for room behind the lane.
     /// </summary>
-    private static void DeliverInline(InlineSubscription<T>[] subscriptions, T @event, EventContext? context)
+    /// <returns>Completes synchronously unless a taken lane's buffer made the publisher wait; faults with
+    /// <see cref="EventBusFullException"/> when a subscription could not take the event.</returns>
+    private static ValueTask DeliverInline(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken)
     {
-        if (subscriptions.Length == 1)
+        var thread = ThreadIndex.Current;
+        List<string>? refused = null;
+        for (var i = 0; i < subscriptions.Length; i++)
         {
-            // The most common shape, without the loop's bookkeeping.
-            var subscription = subscriptions[0];
-            if (!subscription.IsHalted)
+            var subscription = subscriptions[i];
+            var lane = subscription.Consumer;
+            var entry = lane.TryEnterFast(thread, @event);
+            if (entry == Consumers.Consumer<T>.FastEntry.Entered)
             {
                 try
                 {
@@ -109,77 +136,28 @@ internal sealed class Route<T> : IRoute
                 }
                 catch (Exception ex)
                 {
-                    subscription.RetryLater(@event, context, ex);
-                    return;
+                    lane.FailFast(thread, ex);
+                    continue;
                 }
 
-                subscription.CountDelivered(ThreadIndex.Current);
-                return;
+                lane.ExitFast(thread);
             }
-        }
-
-        if (subscriptions.Length != 0)
-        {
-            DeliverEach(subscriptions, @event, context);
-        }
-    }
-
-    /// <summary>
-    /// Calls every handler, with one exception handler around the loop instead of one per call: a
-    /// failure is handed to its subscription and the loop resumes at the next one.
-    /// </summary>
-    private static void DeliverEach(InlineSubscription<T>[] subscriptions, T @event, EventContext? context)
-    {
-        var thread = ThreadIndex.Current;
-        var next = 0;
-        while (true)
-        {
-            try
+            else if (entry == Consumers.Consumer<T>.FastEntry.NotEntered)
             {
-                if (InvokeFrom(subscriptions, @event, thread, ref next))
+                var delivery = subscription.DeliverAsync(@event, context: null, noWait, cancellationToken);
+                if (!delivery.IsCompletedSuccessfully)
                 {
-                    return;
+                    return ContinueAsync(delivery, subscriptions, i, @event, null, noWait, refused, cancellationToken);
+                }
+
+                if (!delivery.Result)
+                {
+                    (refused ??= []).Add(subscription.Name);
                 }
             }
-            catch (Exception ex)
-            {
-                subscriptions[next].RetryLater(@event, context, ex);
-                next++;
-                continue;
-            }
-
-            // Stopped at a halted subscription. Reported outside the exception handler: a failure to
-            // report is not a handler failure.
-            subscriptions[next].LoseRacingPublish(@event, context);
-            next++;
-        }
-    }
-
-    /// <summary>
-    /// The loop of <see cref="DeliverEach"/>. Its counter is a local the exception handler does not
-    /// read, so the JIT keeps it in a register; only <paramref name="next"/> is stored per call, for
-    /// the handler to know where to resume. (With the loop counter itself read in the exception
-    /// handler, the JIT kept every loop variable on the stack: 8 subscribers took about 39 ns against
-    /// 33 ns this way in a side measurement.)
-    /// </summary>
-    /// <returns>True when every handler was called; false when <paramref name="next"/> is halted.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool InvokeFrom(InlineSubscription<T>[] subscriptions, T @event, int thread, ref int next)
-    {
-        for (var i = next; i < subscriptions.Length; i++)
-        {
-            next = i;
-            var subscription = subscriptions[i];
-            if (subscription.IsHalted)
-            {
-                return false;
-            }
-
-            subscription.Handler(@event);
-            subscription.CountDelivered(thread);
         }
 
-        return true;
+        return refused is null ? default : ValueTask.FromException(new EventBusFullException(refused));
     }
 
     private ValueTask PublishSlowAsync(RouteSnapshot<T> snapshot, T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)
@@ -190,56 +168,48 @@ internal sealed class Route<T> : IRoute
         }
 
         var context = snapshot.NeedsContext || options?.CarriesContext == true
-            ? _bus.Environment.CreateContext(RuntimeType, Topic, options)
+            ? _host.Environment.CreateContext(RuntimeType, options?.Topic ?? Topic, options)
             : null;
-        return Deliver(snapshot, @event, context, noWait, _telemetry.ProcessObserved, cancellationToken);
+        return Deliver(snapshot, @event, context, noWait, cancellationToken);
     }
 
     /// <summary>A publish someone listens to: inside a producer span, with a context that carries it, counted.</summary>
     private async ValueTask PublishObservedAsync(
         RouteSnapshot<T> snapshot, T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)
     {
-        using var activity = MessagingTelemetry.StartPublish(PublishSpanName, Destination);
-        var context = _bus.Environment.CreateContext(RuntimeType, Topic, options, activity);
+        // A publish on a topic nobody subscribes to uses its type's topicless route (see the bus): name the
+        // span after the topic the publisher gave.
+        var topic = options?.Topic ?? Topic;
+        var destination = topic ?? RuntimeType.Name;
+        using var activity = MessagingTelemetry.StartPublish(
+            ReferenceEquals(topic, Topic) ? PublishSpanName : $"{Conventions.Publish} {destination}", destination);
+        var context = _host.Environment.CreateContext(RuntimeType, topic, options, activity);
         activity?.SetTag(Conventions.MessageId, context.Id.ToString());
         try
         {
-            await Deliver(snapshot, @event, context, noWait, _telemetry.ProcessObserved, cancellationToken).ConfigureAwait(false);
-            _bus.Environment.Telemetry.RecordSent(Destination, error: null);
+            await Deliver(snapshot, @event, context, noWait, cancellationToken).ConfigureAwait(false);
+            _telemetry.RecordSent(destination, error: null);
         }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             activity?.SetTag(Conventions.ErrorType, ex.GetType().FullName);
-            _bus.Environment.Telemetry.RecordSent(Destination, ex);
+            _telemetry.RecordSent(destination, ex);
             throw;
         }
     }
 
-    private static ValueTask Deliver(
-        RouteSnapshot<T> snapshot, T @event, EventContext? context, bool noWait, bool processObserved, CancellationToken cancellationToken)
+    private static ValueTask Deliver(RouteSnapshot<T> snapshot, T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
     {
         if (context?.Tracker is { } tracker)
         {
             return DeliverTracked(snapshot, @event, context, tracker, noWait, cancellationToken);
         }
 
-        // Inline handlers first, so they run on the publisher's thread before any wait for space.
-        var inline = snapshot.Inline;
-        if (processObserved)
-        {
-            for (var i = 0; i < inline.Length; i++)
-            {
-                inline[i].InvokeInline(@event, context);
-            }
-        }
-        else
-        {
-            DeliverInline(inline, @event, context);
-        }
-
-        var targets = snapshot.Targets;
+        // Inline subscriptions come first in All, so their handlers run on the publisher's thread before
+        // any wait for space.
         List<string>? refused = null;
+        var targets = snapshot.All;
         for (var i = 0; i < targets.Length; i++)
         {
             var target = targets[i];
@@ -300,11 +270,22 @@ internal sealed class Route<T> : IRoute
                 pending = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
             }
         }
-        catch (Exception) when (tracker is not null)
+        catch (Exception ex)
         {
-            tracker.NotReached(targets.Length - index);
-            tracker.Release();
-            throw;
+            if (tracker is not null)
+            {
+                tracker.NotReached(targets.Length - index);
+                tracker.Release();
+            }
+
+            if (refused is null)
+            {
+                throw;
+            }
+
+            // A subscription refused the event before this (a cancelled wait, say) stopped the publish:
+            // the refusal is what the publisher must hear.
+            throw new EventBusFullException(refused, ex);
         }
 
         tracker?.Release();
@@ -323,17 +304,8 @@ internal sealed class Route<T> : IRoute
     private static ValueTask DeliverTracked(
         RouteSnapshot<T> snapshot, T @event, EventContext context, PublishTracker tracker, bool noWait, CancellationToken cancellationToken)
     {
-        var inline = snapshot.Inline;
-        var targets = snapshot.Targets;
-        tracker.Expect(inline.Length + targets.Length);
-
-        // Inline deliveries settle themselves whatever happens (InvokeInline reports its failures and
-        // never throws), so only queued targets can be left unreached.
-        for (var i = 0; i < inline.Length; i++)
-        {
-            inline[i].InvokeInline(@event, context);
-        }
-
+        var targets = snapshot.All;
+        tracker.Expect(targets.Length);
         var index = 0;
         List<string>? refused = null;
         try

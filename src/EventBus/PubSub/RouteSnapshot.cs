@@ -12,6 +12,7 @@ internal sealed class RouteSnapshot<T>
     {
         Inline = inline;
         Targets = targets;
+        All = inline.Length == 0 ? targets : [.. inline, .. targets];
         NeedsContext = needsContext;
         InlineOnly = targets.Length == 0;
     }
@@ -22,6 +23,10 @@ internal sealed class RouteSnapshot<T>
 
     /// <summary>Every other target, in subscription order.</summary>
     internal Target<T>[] Targets { get; }
+
+    /// <summary><see cref="Inline"/> then <see cref="Targets"/>: what a publish that cannot take the fast path
+    /// goes through, one delivery after the other.</summary>
+    internal Target<T>[] All { get; }
 
     /// <summary>True when some handler takes the context, so publish must create one.</summary>
     internal bool NeedsContext { get; }

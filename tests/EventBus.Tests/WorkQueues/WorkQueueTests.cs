@@ -407,8 +407,8 @@ public sealed class WorkQueueTests : WorkQueueTestBase
         await completed.CompleteAsync();
         var enqueue = async () => await completed.EnqueueAsync(new Ping(0, 1));
         await enqueue.Should().ThrowAsync<ObjectDisposedException>().WithMessage("*completed*");
-        var tryEnqueue = () => completed.TryEnqueue(new Ping(0, 1));
-        tryEnqueue.Should().Throw<ObjectDisposedException>();
+        completed.TryEnqueue(new Ping(0, 1)).Should().BeFalse("like ChannelWriter.TryWrite, TryEnqueue says no once the queue no longer accepts");
+        completed.EnqueueAsync(new Ping(0, 1)).AsTask().IsFaulted.Should().BeTrue("an operational failure faults the returned task instead of throwing");
 
         var disposed = WorkQueue.Create<Ping>(_ => { }, Options<Ping>());
         disposed.Dispose();

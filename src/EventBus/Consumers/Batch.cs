@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace EventBus.WorkQueues;
+namespace EventBus.Consumers;
 
 /// <summary>
 /// A batch of work items, and the read-only view of it that the batch handler receives. Pooled: the

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using EventBus.Delivery;
+using EventBus.Consumers;
 using EventBus.Internal;
 
 namespace EventBus.WorkQueues;
@@ -25,8 +25,10 @@ namespace EventBus.WorkQueues;
 /// <para>Keys are reduced to their hash code: keys that collide share one order, which is never wrong,
 /// only less parallel. Costs: one lock to route an item and one to finish it, no allocation per item in
 /// steady state (the dictionary reuses its entries, parked queues are pooled).</para>
+/// <para>The engine does the rest: each attempt (<see cref="Consumer{T}.HandleAsync"/>), scheduled retries
+/// (which come back through <see cref="Reinject"/>), counting and the lifecycle.</para>
 /// </remarks>
-internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
+internal sealed class PartitionedDispatch<T> : WorkDispatch<T>
 {
     private const int MaxPooledQueues = 64;
 
@@ -45,21 +47,42 @@ internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
     private bool _halted;
     private TaskCompletionSource? _room;
 
-    internal PartitionedItemProcessor(WorkQueue<T> queue, HandlerInvoker<T> invoker)
-        : base(queue, invoker)
-    {
-        _limit = queue.Capacity;
-    }
+    internal PartitionedDispatch(int capacity) => _limit = capacity;
 
     internal override string ModeName => "partitioned";
 
-    internal override int Buffered => Math.Max(0, Volatile.Read(ref _pumped));
+    internal override int Held => Math.Max(0, Volatile.Read(ref _pumped));
 
-    protected override bool HasPump => true;
+    internal override void Start() => _ = HandlerScope.StartLoop(static dispatch => dispatch.RunPumpAsync(), this);
 
-    protected override async Task RunPumpAsync()
+    internal override void Complete() => _ready.Writer.TryComplete();
+
+    /// <summary>True when nothing is ready and every parked item waits behind the key <paramref name="caller"/> holds.</summary>
+    internal override bool OnlyWaitsFor(ConsumerWorker<T> caller)
     {
-        var reader = Queue.Reader;
+        if (_ready.Reader.Count > 0)
+        {
+            return false;
+        }
+
+        var key = caller.Current.Partition;
+        lock (_gate)
+        {
+            foreach (var (partition, parked) in _active)
+            {
+                if (partition != key && parked is { Count: > 0 })
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private async Task RunPumpAsync()
+    {
+        var reader = Consumer.Buffer.Reader;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -80,11 +103,12 @@ internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
         }
     }
 
-    protected override async Task RunWorkerAsync(QueueWorker<T> worker)
+    internal override async Task RunWorkerAsync(ConsumerWorker<T> worker)
     {
         HandlerScope.Enter(worker);
+        var loopContext = ExecutionContext.Capture();
         var reader = _ready.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             while (reader.TryRead(out var item))
             {
@@ -97,27 +121,36 @@ internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
                         LeftBuffer();
                     }
 
-                    var handled = HandleAsync(worker, next);
+                    var handled = Consumer.HandleAsync(worker, next);
                     var finished = handled.IsCompletedSuccessfully ? handled.Result : await handled.ConfigureAwait(false);
+                    Consumer<T>.RestoreContext(loopContext);
                     if (!finished || !TryHandOff(next.Partition, out next))
                     {
                         break;
                     }
                 }
             }
+
+            Volatile.Write(ref worker.Parked, 1);
+            var more = await reader.WaitToReadAsync().ConfigureAwait(false);
+            Volatile.Write(ref worker.Parked, 0);
+            if (!more)
+            {
+                return;
+            }
         }
     }
 
-    protected override void Reinject(in WorkItem<T> item, Batch<T>? batch)
+    internal override void Reinject(WorkItem<T> item, Batch<T>? batch)
     {
         // The key is still active, so the retry goes straight to the workers, ahead of the key's parked items.
         if (!_ready.Writer.TryWrite(item))
         {
-            Queue.Abandon(item);
+            Consumer.Lose(item, Consumer.Lifecycle.HaltReason);
         }
     }
 
-    protected override void HaltBuffered()
+    internal override void Halt(DropReason reason)
     {
         List<WorkItem<T>> parked = [];
         lock (_gate)
@@ -134,13 +167,13 @@ internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
 
         foreach (var item in parked)
         {
-            Queue.Abandon(item);
+            Consumer.Lose(item, reason);
         }
 
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out var item))
         {
-            Queue.Abandon(item);
+            Consumer.Lose(item, reason);
         }
 
         Volatile.Read(ref _room)?.TrySetResult();
@@ -169,7 +202,7 @@ internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
 
         if (halted)
         {
-            Queue.Abandon(item);
+            Consumer.Lose(item, Consumer.Lifecycle.HaltReason);
             return;
         }
 
@@ -177,7 +210,8 @@ internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
         if (runNow && !_ready.Writer.TryWrite(item))
         {
             // Halted between the lock and the write: the ready channel no longer takes items.
-            Queue.Abandon(item);
+            Interlocked.Decrement(ref _pumped);
+            Consumer.Lose(item, Consumer.Lifecycle.HaltReason);
         }
     }
 
@@ -214,11 +248,11 @@ internal sealed class PartitionedItemProcessor<T> : ItemProcessor<T>
 
     private async Task WaitForRoomAsync()
     {
-        while (Volatile.Read(ref _pumped) >= _limit && !Queue.IsHalted)
+        while (Volatile.Read(ref _pumped) >= _limit && !Consumer.IsHalted)
         {
             var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Interlocked.Exchange(ref _room, room);
-            if (Volatile.Read(ref _pumped) < _limit || Queue.IsHalted)
+            if (Volatile.Read(ref _pumped) < _limit || Consumer.IsHalted)
             {
                 break;
             }

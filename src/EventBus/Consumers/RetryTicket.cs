@@ -1,4 +1,4 @@
-namespace EventBus.WorkQueues;
+namespace EventBus.Consumers;
 
 /// <summary>
 /// An item (or batch) waiting out its backoff on a timer, off any worker. Exactly one of the timer
@@ -10,16 +10,20 @@ internal sealed class RetryTicket<T>
     private const int Fired = 1;
     private const int Cancelled = 2;
 
-    private readonly WorkProcessor<T> _owner;
+    private readonly RetrySchedule<T> _owner;
     private ITimer? _timer;
     private int _state;
 
-    internal RetryTicket(WorkProcessor<T> owner, in WorkItem<T> item, Batch<T>? batch)
+    internal RetryTicket(RetrySchedule<T> owner, in WorkItem<T> item, Batch<T>? batch, Action<WorkItem<T>, Batch<T>?> due)
     {
         _owner = owner;
         Item = item;
         Batch = batch;
+        Due = due;
     }
+
+    /// <summary>Where the item goes once its backoff has passed.</summary>
+    internal Action<WorkItem<T>, Batch<T>?> Due { get; }
 
     internal WorkItem<T> Item { get; }
 
@@ -64,6 +68,6 @@ internal sealed class RetryTicket<T>
         }
 
         Volatile.Read(ref _timer)?.Dispose();
-        _owner.OnRetryDue(this);
+        _owner.OnDue(this);
     }
 }

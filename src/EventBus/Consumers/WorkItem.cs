@@ -1,8 +1,9 @@
-namespace EventBus.WorkQueues;
+namespace EventBus.Consumers;
 
-/// <summary>An item as it travels through a work queue: the payload, its context (only when the handler
-/// takes one), its partition, and its failure history once it has failed.</summary>
-internal readonly struct WorkItem<T>(T item, EventContext? context, int partition, FailureRecord? failure = null)
+/// <summary>An item as it travels through a consumer (an event of a subscription, an item of a work queue):
+/// the payload, its context (when one was made), its partition, and its failure history once a scheduled
+/// retry needs one.</summary>
+internal readonly struct WorkItem<T>(T item, EventContext? context, int partition = 0, FailureRecord? failure = null)
 {
     internal readonly T Item = item;
     internal readonly EventContext? Context = context;

@@ -1,4 +1,4 @@
-namespace EventBus.WorkQueues;
+namespace EventBus.Consumers;
 
 /// <summary>The failure history of an item (or batch) between attempts. Allocated on the first failure only;
 /// one owner at a time (the worker handling it, or the retry timer holding it).</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using EventBus.Consumers;
 using EventBus.Delivery;
 using EventBus.Diagnostics;
 using EventBus.Internal;
@@ -26,8 +27,13 @@ namespace EventBus.WorkQueues;
 /// their delivery. Under at-most-once a failed batch is not retried or split: every item is given up.</para>
 /// <para>Batches are pooled, so the list given to the handler is valid only until the handler's task
 /// completes.</para>
+/// <para>The engine does the rest: the slots and their claims (a halt claims a running batch's unfinished
+/// items), counting, scheduled retries (which come back through <see cref="Reinject"/>) and the lifecycle.</para>
 /// </remarks>
-internal sealed class BatchProcessor<T> : WorkProcessor<T>
+// The closing source has no timer and nobody reads its wait handle: it holds nothing to release.
+#pragma warning disable CA1001
+internal sealed class BatchDispatch<T> : WorkDispatch<T>
+#pragma warning restore CA1001
 {
     private readonly HandlerInvoker<IReadOnlyList<T>> _invoker;
     private readonly Channel<Batch<T>> _ready = Channel.CreateUnbounded<Batch<T>>(new UnboundedChannelOptions
@@ -39,64 +45,42 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
 
     private readonly Lock _poolGate = new();
     private readonly Stack<Batch<T>> _pool = new();
+    private readonly CancellationTokenSource _closing = new();
     private readonly int _maxBatchSize;
     private readonly TimeSpan _linger;
     private readonly int _maxQueuedBatches;
+    private readonly bool _mayRetry;
     private int _queuedBatches;
     private int _queuedItems;
     private int _forming;
     private TaskCompletionSource? _room;
+    private Action<WorkItem<T>, Batch<T>?>? _due;
 
-    internal BatchProcessor(WorkQueue<T> queue, HandlerInvoker<IReadOnlyList<T>> invoker)
-        : base(queue)
+    internal BatchDispatch(HandlerInvoker<IReadOnlyList<T>> invoker, int maxBatchSize, TimeSpan linger, int workerCount, bool mayRetry)
     {
         _invoker = invoker;
-        _maxBatchSize = queue.MaxBatchSize;
-        _linger = queue.MaxBatchDelay;
-        _maxQueuedBatches = queue.WorkerCount;
+        _maxBatchSize = maxBatchSize;
+        _linger = linger;
+        _maxQueuedBatches = workerCount;
+        _mayRetry = mayRetry;
     }
 
     internal override string ModeName => "batching";
 
-    internal override int Buffered => Math.Max(0, Volatile.Read(ref _queuedItems)) + Volatile.Read(ref _forming);
+    internal override int Held => Math.Max(0, Volatile.Read(ref _queuedItems)) + Volatile.Read(ref _forming);
 
-    protected override bool HasPump => true;
+    internal override void Start() => _ = HandlerScope.StartLoop(static dispatch => dispatch.RunPumpAsync(), this);
 
-    protected override async Task RunPumpAsync()
-    {
-        var reader = Queue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var first))
-                {
-                    var batch = Rent();
-                    batch.Add(first);
-                    Fill(batch, reader);
+    internal override void Complete() => _ready.Writer.TryComplete();
 
-                    // Items taken from the channel count in the queue's depth while the batch forms.
-                    Volatile.Write(ref _forming, batch.Size);
-                    if (!batch.IsFull && _linger > TimeSpan.Zero && !Queue.IsClosed)
-                    {
-                        await LingerAsync(batch, reader).ConfigureAwait(false);
-                    }
+    internal override void OnClosing() => _closing.Cancel();
 
-                    await DispatchAsync(batch).ConfigureAwait(false);
-                }
-            }
-        }
-        finally
-        {
-            _ready.Writer.TryComplete();
-        }
-    }
-
-    protected override async Task RunWorkerAsync(QueueWorker<T> worker)
+    internal override async Task RunWorkerAsync(ConsumerWorker<T> worker)
     {
         HandlerScope.Enter(worker);
+        var loopContext = ExecutionContext.Capture();
         var reader = _ready.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             while (reader.TryRead(out var batch))
             {
@@ -111,27 +95,66 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
                 }
 
                 await HandleBatchAsync(worker, batch).ConfigureAwait(false);
+                Consumer<T>.RestoreContext(loopContext);
+            }
+
+            Volatile.Write(ref worker.Parked, 1);
+            var more = await reader.WaitToReadAsync().ConfigureAwait(false);
+            Volatile.Write(ref worker.Parked, 0);
+            if (!more)
+            {
+                return;
             }
         }
     }
 
-    protected override void Reinject(in WorkItem<T> item, Batch<T>? batch)
+    internal override void Reinject(WorkItem<T> item, Batch<T>? batch)
     {
         if (!_ready.Writer.TryWrite(batch!))
         {
-            Abandon(default, batch);
+            Consumer.Lose(batch!, Consumer.Lifecycle.HaltReason);
         }
     }
 
-    protected override void HaltBuffered()
+    internal override void Halt(DropReason reason)
     {
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out var batch))
         {
-            Abandon(default, batch);
+            Consumer.Lose(batch, reason);
         }
 
         Volatile.Read(ref _room)?.TrySetResult();
+    }
+
+    private async Task RunPumpAsync()
+    {
+        var reader = Consumer.Buffer.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var first))
+                {
+                    var batch = Rent();
+                    batch.Add(first);
+                    Fill(batch, reader);
+
+                    // Items taken from the buffer count as held while the batch forms.
+                    Volatile.Write(ref _forming, batch.Size);
+                    if (!batch.IsFull && _linger > TimeSpan.Zero && !Consumer.IsClosed)
+                    {
+                        await LingerAsync(batch, reader).ConfigureAwait(false);
+                    }
+
+                    await DispatchAsync(batch).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _ready.Writer.TryComplete();
+        }
     }
 
     private static void Fill(Batch<T> batch, ChannelReader<WorkItem<T>> reader)
@@ -146,9 +169,10 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
     {
         // A new source per lingering batch: it allocates, but only when traffic is too light to fill
         // batches, and its timer is created with the linger as due time on the queue's clock.
-        using var linger = new CancellationTokenSource(_linger, Queue.Time);
+        using var linger = new CancellationTokenSource(_linger, Consumer.Time);
+
         // Once intake closes nothing more is coming: a batch that lingered would only delay the drain.
-        using var closing = Queue.ClosingToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), linger);
+        using var closing = _closing.Token.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), linger);
         try
         {
             while (!batch.IsFull && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
@@ -171,19 +195,19 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
         Interlocked.Add(ref _queuedItems, batch.Size);
         Volatile.Write(ref _forming, 0);
         Interlocked.Increment(ref _queuedBatches);
-        if (Queue.IsHalted || !_ready.Writer.TryWrite(batch))
+        if (Consumer.IsHalted || !_ready.Writer.TryWrite(batch))
         {
             Interlocked.Add(ref _queuedItems, -batch.Size);
             Interlocked.Decrement(ref _queuedBatches);
-            Abandon(default, batch);
+            Consumer.Lose(batch, Consumer.Lifecycle.HaltReason);
             return;
         }
 
-        while (Volatile.Read(ref _queuedBatches) >= _maxQueuedBatches && !Queue.IsHalted)
+        while (Volatile.Read(ref _queuedBatches) >= _maxQueuedBatches && !Consumer.IsHalted)
         {
             var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Interlocked.Exchange(ref _room, room);
-            if (Volatile.Read(ref _queuedBatches) < _maxQueuedBatches || Queue.IsHalted)
+            if (Volatile.Read(ref _queuedBatches) < _maxQueuedBatches || Consumer.IsHalted)
             {
                 break;
             }
@@ -193,51 +217,64 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask HandleBatchAsync(QueueWorker<T> worker, Batch<T> batch)
+    private async ValueTask HandleBatchAsync(ConsumerWorker<T> worker, Batch<T> batch)
     {
+        var consumer = Consumer;
         batch.ViewAll();
-        if (!TryBegin(worker, batch))
+        if (!worker.Begin(batch))
         {
+            LoseAtHalt(worker, batch);
             return;
         }
 
-        var error = await AttemptAsync(worker, batch).ConfigureAwait(false);
-        if (!TryEnd(worker, ref error))
+        var error = consumer.EndAttempt(worker, await AttemptAsync(worker, batch).ConfigureAwait(false));
+        if (!worker.End())
         {
-            // A halt claimed the batch while the handler ran and handed its items back; the handler may
-            // still hold the list, so the batch is not pooled again.
+            // A halt claimed the batch while the handler ran and lost its items; the handler may still
+            // hold the list, so the batch is not pooled again.
             return;
         }
 
+        worker.Clear();
         if (error is null)
         {
-            Queue.OnProcessed(worker, batch.Size);
+            consumer.CountDelivered(worker, batch, 0, batch.Size);
             Return(batch);
             return;
         }
 
-        if (IsStopping(error))
-        {
-            Abandon(default, batch);
-            return;
-        }
-
-        var failure = batch.Failure ??= new FailureRecord(Queue.Time.GetUtcNow());
+        var failure = batch.Failure ??= new FailureRecord(consumer.Time.GetUtcNow());
         failure.Attempts++;
-        if (TryScheduleRetry(default, batch, failure, error))
+        if (consumer.IsHalted)
         {
+            // Stopped while it ran: a failed attempt, never retried.
+            consumer.Runner.RecordFailure(typeof(T), null, error, failure.Attempts, mayRetry: false);
+            consumer.Lose(batch, consumer.Lifecycle.HaltReason);
             return;
         }
 
-        if (!MayRetry || batch.Size == 1)
+        if (consumer.Runner.RecordFailure(typeof(T), null, error, failure.Attempts, _mayRetry) is { } delay)
+        {
+            if (delay <= TimeSpan.Zero)
+            {
+                Reinject(default, batch);
+            }
+            else
+            {
+                consumer.ScheduleRetry(default, batch, delay, _due ??= Reinject);
+            }
+
+            return;
+        }
+
+        if (!_mayRetry || batch.Size == 1)
         {
             // At-most-once does not try again; a batch of one has nothing to isolate.
             for (var i = 0; i < batch.Size; i++)
             {
-                await FailForGoodAsync(batch.ItemAt(i), error, failure.Attempts, failure.FirstFailedAt).ConfigureAwait(false);
+                await consumer.DeadLetterAsync(batch.ItemAt(i), error, failure.Attempts, failure.FirstFailedAt).ConfigureAwait(false);
             }
 
-            Queue.Release(batch.Size);
             Return(batch);
             return;
         }
@@ -246,61 +283,73 @@ internal sealed class BatchProcessor<T> : WorkProcessor<T>
     }
 
     /// <summary>The batch failed every attempt: tries each item alone, so only the ones that fail alone are given up.</summary>
-    private async ValueTask IsolateAsync(QueueWorker<T> worker, Batch<T> batch, FailureRecord failure)
+    private async ValueTask IsolateAsync(ConsumerWorker<T> worker, Batch<T> batch, FailureRecord failure)
     {
-        Log.BatchIsolating(Queue.Environment.Logger, Queue.Name, batch.Size, typeof(T).Name, failure.Attempts);
+        var consumer = Consumer;
+        Log.BatchIsolating(consumer.Environment.Logger, consumer.Name, batch.Size, typeof(T).Name, failure.Attempts);
         for (var i = 0; i < batch.Size; i++)
         {
             batch.ViewOne(i);
-            if (!TryBegin(worker, batch))
+            if (!worker.Begin(batch))
+            {
+                LoseAtHalt(worker, batch);
+                return;
+            }
+
+            var error = consumer.EndAttempt(worker, await AttemptAsync(worker, batch).ConfigureAwait(false));
+            if (!worker.End())
             {
                 return;
             }
 
-            var error = await AttemptAsync(worker, batch).ConfigureAwait(false);
-            if (!TryEnd(worker, ref error))
-            {
-                return;
-            }
-
+            worker.Clear();
             if (error is null)
             {
-                Queue.OnProcessed(worker, 1);
+                consumer.CountDelivered(worker, batch, i, 1);
                 continue;
             }
 
-            if (IsStopping(error))
+            var attempts = failure.Attempts + 1;
+            consumer.Runner.RecordFailure(typeof(T), batch.ItemAt(i).Context, error, attempts, mayRetry: false);
+            if (consumer.IsHalted)
             {
-                Abandon(default, batch);
+                consumer.Lose(batch, consumer.Lifecycle.HaltReason);
                 return;
             }
 
-            var item = batch.ItemAt(i);
-            var attempts = failure.Attempts + 1;
-            Runner.RecordFailure(typeof(T), item.Context, error, attempts, mayRetry: false);
-            await FailForGoodAsync(item, error, attempts, failure.FirstFailedAt).ConfigureAwait(false);
-            Queue.Release(1);
+            await consumer.DeadLetterAsync(batch.ItemAt(i), error, attempts, failure.FirstFailedAt).ConfigureAwait(false);
         }
 
         Return(batch);
     }
 
+    /// <summary>The slot saw the halt as it began: the batch's unfinished items are lost, by whoever owns them.</summary>
+    private void LoseAtHalt(ConsumerWorker<T> worker, Batch<T> batch)
+    {
+        if (worker.End())
+        {
+            worker.Clear();
+            Consumer.Lose(batch, Consumer.Lifecycle.HaltReason);
+        }
+    }
+
     /// <summary>Calls the batch handler once with the batch's current view; returns its failure, if any.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Exception?> AttemptAsync(QueueWorker<T> worker, Batch<T> batch)
+    private async ValueTask<Exception?> AttemptAsync(ConsumerWorker<T> worker, Batch<T> batch)
     {
         try
         {
-            var telemetry = Runner.Telemetry;
+            var telemetry = Consumer.Runner.Telemetry;
             if (telemetry.IsObserved)
             {
                 var attempt = (batch.Failure?.Attempts ?? 0) + 1;
-                await telemetry.InvokeAsync<IReadOnlyList<T>>(_invoker, batch, null, attempt, batch.Count, AttemptToken(worker)).ConfigureAwait(false);
+                await telemetry.InvokeAsync<IReadOnlyList<T>>(_invoker, batch, null, attempt, batch.Count, Consumer.AttemptToken(worker)).ConfigureAwait(false);
             }
             else
             {
-                await _invoker.InvokeAsync(batch, null, AttemptToken(worker)).ConfigureAwait(false);
+                await _invoker.InvokeAsync(batch, null, Consumer.AttemptToken(worker)).ConfigureAwait(false);
             }
+
             return null;
         }
         catch (Exception ex)

@@ -1,0 +1,433 @@
+using System.Runtime.CompilerServices;
+using EventBus.Internal;
+
+namespace EventBus.Consumers;
+
+/// <summary>
+/// The inline lane: an inline subscription is this engine with its handler called on the publisher's
+/// thread whenever a slot is free and nothing waits in the buffer. Events that arrive while every slot is
+/// taken (another publisher's call, a retry) wait in the buffer and a lane loop delivers them in order,
+/// so calls never overlap beyond the slot count and a failed event's retries finish before the next
+/// event of a one-slot subscription.
+/// </summary>
+/// <remarks>
+/// <para><b>Bias.</b> A one-slot lane is biased to the first thread that publishes into it: that thread
+/// takes the slot with plain stores (<see cref="ConsumerWorker{T}.OwnerBusy"/>), no locked instruction.
+/// Any other thread first revokes the bias (<see cref="_laneOwner"/> set to <see cref="Revoked"/>, then a
+/// process-wide barrier), and from then on every caller takes a slot with a compare-and-swap on
+/// <see cref="ConsumerWorker{T}.State"/> and checks <see cref="ConsumerWorker{T}.OwnerBusy"/>. The owner
+/// reads <see cref="_laneOwner"/> after each of its stores, so either it sees the revocation (and falls
+/// back), or the revoker sees its mark: the same asymmetric handshake as a halt's (see
+/// <see cref="ConsumerWorker{T}"/>). A drain or halt revokes the bias for good; the owner's own hand-off
+/// (a failure whose retries move to the thread pool, or a re-entrant publish) suspends it until the lane
+/// is free again.</para>
+/// <para><b>Cost.</b> Single publisher thread: a few plain loads and stores per call. Several publisher
+/// threads: two locked instructions per call, and an event that finds the lane taken is delivered by a
+/// lane loop on the thread pool, after the events before it, instead of on its publisher's thread.</para>
+/// </remarks>
+internal sealed partial class Consumer<T>
+{
+    private const int NeverOwned = -2;
+    private const int Revoked = -1;
+    private const int Suspended = -3;
+
+    private int _laneOwner = Revoked;
+    private int _biasThread = -1;
+
+    /// <summary>What <see cref="TryEnterFast"/> found.</summary>
+    internal enum FastEntry
+    {
+        /// <summary>The fast path is not open to this thread now: take <see cref="DeliverInline"/>.</summary>
+        NotEntered,
+
+        /// <summary>The caller holds the lane: call the handler, then <see cref="ExitFast"/> or <see cref="FailFast"/>.</summary>
+        Entered,
+
+        /// <summary>A halt claimed the event while the caller backed off: it is accepted and lost (counted, reported).</summary>
+        Done,
+    }
+
+    /// <summary>Takes the lane on the biased thread's fast path, for a plain synchronous handler and no context.</summary>
+    /// <param name="thread">The calling thread's <see cref="ThreadIndex.Current"/>.</param>
+    /// <param name="event">The event.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal FastEntry TryEnterFast(int thread, T @event)
+    {
+        var slot = _first;
+        if (_laneOwner != thread || slot.OwnerBusy != 0 || slot.State != ConsumerWorker<T>.Idle)
+        {
+            return FastEntry.NotEntered;
+        }
+
+        slot.Current = new WorkItem<T>(@event, context: null);
+        Volatile.Write(ref slot.AcceptedDirectly, slot.AcceptedDirectly + 1);
+        Volatile.Write(ref slot.OwnerBusy, 1);
+        return Volatile.Read(ref _laneOwner) == thread ? FastEntry.Entered : BackOffFast(slot);
+    }
+
+    /// <summary>Ends a fast-path call whose handler returned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ExitFast(int thread)
+    {
+        var slot = _first;
+        Volatile.Write(ref slot.OwnerBusy, 0);
+        if (Volatile.Read(ref _laneOwner) != thread)
+        {
+            ExitFastSlow(slot);
+            return;
+        }
+
+        Volatile.Write(ref slot.Delivered, slot.Delivered + 1);
+        if (Volatile.Read(ref _laneOwner) != thread)
+        {
+            // A drain or another publisher arrived after the check above: they may wait for this count.
+            AfterLaneCall();
+        }
+    }
+
+    /// <summary>A fast-path call threw: its retries continue on the thread pool, holding the lane.</summary>
+    internal void FailFast(int thread, Exception error)
+    {
+        var slot = _first;
+
+        // Nobody else can hold the slot while OwnerBusy is set (see the remarks), so a plain store moves
+        // the hold from the fast-path mark to the slot's state, for the retry to keep.
+        Volatile.Write(ref slot.State, ConsumerWorker<T>.Busy);
+        Interlocked.CompareExchange(ref _laneOwner, Suspended, thread);
+        Volatile.Write(ref slot.OwnerBusy, 0);
+        HandOffFailure(slot, slot.Current, error);
+    }
+
+    /// <summary>
+    /// An inline delivery that cannot take the fast path: takes a free slot and calls the handler on this
+    /// thread, or, when the lane is taken or events wait, writes the event to the buffer behind them.
+    /// </summary>
+    /// <param name="item">The event and its context.</param>
+    /// <param name="mode">How a write into a full buffer behaves.</param>
+    /// <param name="awaitHandler">True to complete only when an asynchronous handler has (PublishAsync).</param>
+    /// <param name="cancellationToken">Cancels a wait for space.</param>
+    internal ValueTask<WriteResult> DeliverInline(in WorkItem<T> item, WriteMode mode, bool awaitHandler, CancellationToken cancellationToken)
+    {
+        var thread = ThreadIndex.Current;
+        ClaimLaneFor(thread);
+        if (!_closed && NothingWaits() && TryAcquireSlot(out var slot))
+        {
+            // Admission, as in the intake: count, then look at the intake state.
+            Interlocked.Increment(ref slot.AcceptedDirectly);
+            if (_closed)
+            {
+                Volatile.Write(ref slot.AcceptedDirectly, slot.AcceptedDirectly - 1);
+                ReleaseSlot(slot);
+                OnFinishedWhileClosed();
+                return new ValueTask<WriteResult>(WriteResult.Closed);
+            }
+
+            slot.HolderThread = thread;
+            return InvokeDirect(slot, item, awaitHandler);
+        }
+
+        var written = WriteAsync(item, mode, cancellationToken);
+        if (!written.IsCompleted)
+        {
+            return StartLoopAfterAsync(written);
+        }
+
+        AfterLaneCall();
+        return written;
+    }
+
+    /// <summary>The slot held for a fast-path call, when the calling thread holds one (its handler stops its own consumer).</summary>
+    private ConsumerWorker<T>? LaneSlotOfCaller()
+    {
+        if (!_settings.Inline)
+        {
+            return null;
+        }
+
+        var thread = ThreadIndex.Current;
+        foreach (var slot in Workers)
+        {
+            if ((Volatile.Read(ref slot.OwnerBusy) == 1 && _biasThread == thread) ||
+                (Volatile.Read(ref slot.State) == ConsumerWorker<T>.Busy && slot.HolderThread == thread))
+            {
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Makes sure no other thread's bias stands in the way: grants it to the first caller, revokes it for any other.</summary>
+    private void ClaimLaneFor(int thread)
+    {
+        var owner = Volatile.Read(ref _laneOwner);
+        if (owner == Revoked || owner == thread)
+        {
+            return;
+        }
+
+        if (owner == NeverOwned && Interlocked.CompareExchange(ref _laneOwner, thread, NeverOwned) == NeverOwned)
+        {
+            _biasThread = thread;
+            return;
+        }
+
+        if (owner == Suspended && thread == _biasThread)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            owner = Volatile.Read(ref _laneOwner);
+            if (owner == Revoked || Interlocked.CompareExchange(ref _laneOwner, Revoked, owner) == owner)
+            {
+                break;
+            }
+        }
+
+        // Every fast-path mark the owner stored before this is visible from here on (see the remarks).
+        Interlocked.MemoryBarrierProcessWide();
+    }
+
+    private bool NothingWaits() => BufferedCount == 0 && Volatile.Read(ref _overflow) == 0;
+
+    private bool TryAcquireSlot(out ConsumerWorker<T> acquired)
+    {
+        foreach (var slot in Workers)
+        {
+            if (Volatile.Read(ref slot.OwnerBusy) == 0 &&
+                Interlocked.CompareExchange(ref slot.State, ConsumerWorker<T>.Busy, ConsumerWorker<T>.Idle) == ConsumerWorker<T>.Idle)
+            {
+                if (Volatile.Read(ref slot.OwnerBusy) == 0)
+                {
+                    acquired = slot;
+                    return true;
+                }
+
+                // The owner's re-entrant call holds it (a handler publishing to its own subscription).
+                Volatile.Write(ref slot.State, ConsumerWorker<T>.Idle);
+            }
+        }
+
+        acquired = null!;
+        return false;
+    }
+
+    private ValueTask<WriteResult> InvokeDirect(ConsumerWorker<T> slot, in WorkItem<T> item, bool awaitHandler)
+    {
+        if (!slot.Begin(item))
+        {
+            LoseAtHalt(slot, item);
+            ReleaseSlot(slot);
+            return new ValueTask<WriteResult>(WriteResult.Accepted);
+        }
+
+        ValueTask pending;
+        var previous = HandlerScope.Current;
+        try
+        {
+            // An asynchronous handler carries the mark into its continuations, so a stop it requests of its
+            // own subscription knows not to wait for it, and its publishes never wait for space.
+            HandlerScope.Enter(slot);
+            if (!StartAttempt(slot, item, attempt: 1, out pending))
+            {
+                FinishDirect(slot, item);
+                return new ValueTask<WriteResult>(WriteResult.Accepted);
+            }
+        }
+        catch (Exception ex)
+        {
+            HandOffFailure(slot, item, ex);
+            return new ValueTask<WriteResult>(WriteResult.Accepted);
+        }
+        finally
+        {
+            HandlerScope.Enter(previous);
+        }
+
+        if (pending.IsCompleted)
+        {
+            CompleteDirect(slot, item, pending);
+            return new ValueTask<WriteResult>(WriteResult.Accepted);
+        }
+
+        // The call goes on without this thread: from here its continuations carry the handler mark instead.
+        slot.HolderThread = -1;
+        var finishing = AwaitDirectAsync(slot, item, pending);
+        if (awaitHandler)
+        {
+            return finishing;
+        }
+
+        _ = finishing.AsTask();
+        return new ValueTask<WriteResult>(WriteResult.Accepted);
+    }
+
+    private async ValueTask<WriteResult> AwaitDirectAsync(ConsumerWorker<T> slot, WorkItem<T> item, ValueTask pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HandOffFailure(slot, item, ex);
+            return WriteResult.Accepted;
+        }
+
+        FinishDirect(slot, item);
+        return WriteResult.Accepted;
+    }
+
+    /// <summary>A call that completed by the time it was looked at: read its outcome once (a pooled task may not be read twice).</summary>
+    private void CompleteDirect(ConsumerWorker<T> slot, in WorkItem<T> item, ValueTask completed)
+    {
+        try
+        {
+            completed.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            HandOffFailure(slot, item, ex);
+            return;
+        }
+
+        FinishDirect(slot, item);
+    }
+
+    private void FinishDirect(ConsumerWorker<T> slot, in WorkItem<T> item)
+    {
+        Succeed(slot, item);
+        ReleaseSlot(slot);
+    }
+
+    /// <summary>Moves a failed inline call's retries off the publisher's stack; the slot stays held until they end.</summary>
+    private void HandOffFailure(ConsumerWorker<T> slot, WorkItem<T> item, Exception error)
+    {
+        slot.HolderThread = -1;
+        _ = Task.Run(async () =>
+        {
+            HandlerScope.Enter(slot);
+            await AfterFailureAsync(slot, item, error, attempt: 1).ConfigureAwait(false);
+            ReleaseSlot(slot);
+        });
+    }
+
+    /// <summary>Frees a slot a direct call held (its state is already back to Idle) and lets what waits behind it run.</summary>
+    private void ReleaseSlot(ConsumerWorker<T> slot)
+    {
+        slot.HolderThread = -1;
+        if (Volatile.Read(ref slot.State) == ConsumerWorker<T>.Busy)
+        {
+            // Released without End (a call refused at admission).
+            Volatile.Write(ref slot.State, ConsumerWorker<T>.Idle);
+        }
+
+        AfterLaneCall();
+    }
+
+    /// <summary>The owner saw its bias revoked right after marking its call: undo the mark and take the slow path.</summary>
+    private FastEntry BackOffFast(ConsumerWorker<T> slot)
+    {
+        Volatile.Write(ref slot.OwnerBusy, 0);
+        if (_halted && !slot.KeepAtHalt())
+        {
+            // The halt saw the mark and claimed the event: counted and reported by the halt.
+            return FastEntry.Done;
+        }
+
+        Volatile.Write(ref slot.AcceptedDirectly, slot.AcceptedDirectly - 1);
+        AfterLaneCall();
+        return FastEntry.NotEntered;
+    }
+
+    private void ExitFastSlow(ConsumerWorker<T> slot)
+    {
+        if (_halted && !slot.KeepAtHalt())
+        {
+            return;
+        }
+
+        CountDelivered(slot, slot.Current);
+        AfterLaneCall();
+    }
+
+    /// <summary>After a lane call, a release or a buffered write: starts a lane loop when events wait and a
+    /// slot is free; gives a suspended bias back when nothing waits.</summary>
+    private void AfterLaneCall()
+    {
+        // Orders the caller's release (or its write) before the reads below, against a writer doing the opposite.
+        Interlocked.MemoryBarrier();
+        if (_closed)
+        {
+            OnFinishedWhileClosed();
+        }
+
+        if (!_halted && !NothingWaits())
+        {
+            foreach (var slot in Workers)
+            {
+                if (Volatile.Read(ref slot.OwnerBusy) == 0 &&
+                    Interlocked.CompareExchange(ref slot.State, ConsumerWorker<T>.Held, ConsumerWorker<T>.Idle) == ConsumerWorker<T>.Idle)
+                {
+                    slot.RestState = ConsumerWorker<T>.Held;
+                    slot.Loop = HandlerScope.StartLoop(static s => s.Owner.RunLaneAsync(s), slot);
+                    return;
+                }
+            }
+
+            return;
+        }
+
+        if (Volatile.Read(ref _laneOwner) == Suspended && _first.OwnerBusy == 0 && Volatile.Read(ref _first.State) == ConsumerWorker<T>.Idle)
+        {
+            Interlocked.CompareExchange(ref _laneOwner, _biasThread, Suspended);
+        }
+    }
+
+    private async ValueTask<WriteResult> StartLoopAfterAsync(ValueTask<WriteResult> written)
+    {
+        var result = await written.ConfigureAwait(false);
+        AfterLaneCall();
+        return result;
+    }
+
+    /// <summary>Delivers what waits in the buffer, in order, on a held slot; lets the slot go when nothing is left.</summary>
+    private async Task RunLaneAsync(ConsumerWorker<T> slot)
+    {
+        HandlerScope.Enter(slot);
+        var loopContext = ExecutionContext.Capture();
+        var reader = Buffer.Reader;
+        while (true)
+        {
+            while (!_halted && reader.TryRead(out var item))
+            {
+                var handled = HandleAsync(slot, item);
+                if (handled.IsCompletedSuccessfully)
+                {
+                    _ = handled.Result;
+                }
+                else
+                {
+                    await handled.ConfigureAwait(false);
+                }
+
+                RestoreContext(loopContext);
+            }
+
+            slot.RestState = ConsumerWorker<T>.Idle;
+            Volatile.Write(ref slot.State, ConsumerWorker<T>.Idle);
+            Interlocked.MemoryBarrier();
+            if (_halted || NothingWaits() || Volatile.Read(ref slot.OwnerBusy) != 0 ||
+                Interlocked.CompareExchange(ref slot.State, ConsumerWorker<T>.Held, ConsumerWorker<T>.Idle) != ConsumerWorker<T>.Idle)
+            {
+                break;
+            }
+
+            slot.RestState = ConsumerWorker<T>.Held;
+        }
+
+        AfterLaneCall();
+    }
+}

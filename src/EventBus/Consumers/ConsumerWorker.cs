@@ -1,0 +1,186 @@
+namespace EventBus.Consumers;
+
+/// <summary>
+/// One worker slot of a consumer: whoever holds it (its loop, or, for an inline subscription, the
+/// publisher that took its lane) runs one handler call at a time, and owns the outcome of that call's
+/// item unless a halt claimed it.
+/// </summary>
+/// <remarks>
+/// <para><b>Ownership without a locked instruction per item.</b> The holder stores the item, then
+/// <see cref="Busy"/>, then reads the consumer's halted flag; when the call is over it stores
+/// <see cref="Idle"/> and reads the flag again. A halt sets the flag, issues a process-wide barrier
+/// (<see cref="Interlocked.MemoryBarrierProcessWide"/>) and only then reads each slot's state. So for
+/// each store of the holder, either the halt sees it, or the holder's next read sees the halt. Neither
+/// side ever waits for the other: when both may own the item (the halt saw <see cref="Busy"/> and the
+/// holder saw the flag), one compare-and-swap on <see cref="_claim"/> picks the single owner (a halt
+/// sweeps each slot once, so after the holder has settled that item every later one is its own). The halt counts what it claimed; the holder counts everything
+/// else.</para>
+/// <para>Once the holder has seen the halted flag it never takes another item, so the item a halt
+/// reads after it saw <see cref="Busy"/> is still the one the holder began.</para>
+/// <para>The slot also keeps the cancellation source of timed attempts, reset and reused between
+/// attempts so a timeout costs no allocation per item.</para>
+/// </remarks>
+internal sealed class ConsumerWorker<T>
+{
+    internal const int Idle = 0;
+    internal const int Busy = 1;
+
+    /// <summary>An inline subscription's lane is held by a loop that drains its buffer, between two items.</summary>
+    internal const int Held = 2;
+
+    private const int Unclaimed = 0;
+    private const int ClaimedByHalt = 1;
+    private const int KeptByHolder = 2;
+
+    /// <summary>Idle, Busy or Held; written by the holder only (taken by a compare-and-swap where several may race to hold it).</summary>
+    internal int State;
+
+    /// <summary>What <see cref="End"/> returns the slot to: Idle, or Held while a lane loop keeps it.</summary>
+    internal int RestState;
+
+    /// <summary>1 while the thread an inline lane is biased to runs a handler call on its fast path
+    /// (written by that thread only; see <c>Consumer.Inline.cs</c>).</summary>
+    internal int OwnerBusy;
+
+    /// <summary>The thread index of the publisher holding the slot for a direct inline call.</summary>
+    internal int HolderThread = -1;
+
+    /// <summary>The item being handled while <see cref="Busy"/> (when <see cref="CurrentBatch"/> is null).</summary>
+    internal WorkItem<T> Current;
+
+    /// <summary>The batch being handled while <see cref="Busy"/>, in batch mode.</summary>
+    internal Batch<T>? CurrentBatch;
+
+    /// <summary>Items in the running call (1, or the batch's view), for monitoring.</summary>
+    internal int InFlight;
+
+    /// <summary>Items delivered by this slot's holders. One writer at a time: the holder.</summary>
+    internal long Delivered;
+
+    /// <summary>Items accepted directly by this slot's holder (an inline subscription's lane), not through intake.</summary>
+    internal long AcceptedDirectly;
+
+    /// <summary>1 while the slot's loop waits for work: nothing for it to take.</summary>
+    internal int Parked;
+
+    /// <summary>The slot's loop, once started.</summary>
+    internal Task Loop = Task.CompletedTask;
+
+    private int _claim;
+    private CancellationTokenSource? _attempt;
+    private CancellationTokenRegistration _stopLink;
+
+    // Never read: keeps the next object (often another slot) off this slot's hot cache line.
+#pragma warning disable CS0169, IDE0051
+    private readonly Internal.CacheLinePadding _padding;
+#pragma warning restore CS0169, IDE0051
+
+    internal ConsumerWorker(Consumer<T> owner, int index)
+    {
+        Owner = owner;
+        Index = index;
+    }
+
+    internal Consumer<T> Owner { get; }
+
+    internal int Index { get; }
+
+    internal bool IsBusy => Volatile.Read(ref State) == Busy || Volatile.Read(ref OwnerBusy) == 1;
+
+    /// <summary>Marks the start of a call on <paramref name="item"/>.</summary>
+    /// <returns>False when the consumer has halted; the caller then owns the item only if
+    /// <see cref="KeepAtHalt"/> says so.</returns>
+    internal bool Begin(in WorkItem<T> item)
+    {
+        Current = item;
+        InFlight = 1;
+        Volatile.Write(ref State, Busy);
+
+        // Read after the store (see the remarks).
+        return !Owner.IsHalted;
+    }
+
+    /// <summary>Marks the start of a call on the items in <paramref name="batch"/>'s view (see the other overload).</summary>
+    internal bool Begin(Batch<T> batch)
+    {
+        CurrentBatch = batch;
+        InFlight = batch.Count;
+        Volatile.Write(ref State, Busy);
+        return !Owner.IsHalted;
+    }
+
+    /// <summary>Marks the end of the call.</summary>
+    /// <returns>True when the holder owns the item's outcome: the consumer has not halted, or the halt
+    /// did not claim the item first.</returns>
+    internal bool End()
+    {
+        InFlight = 0;
+        Volatile.Write(ref State, RestState);
+        return !Owner.IsHalted || KeepAtHalt();
+    }
+
+    /// <summary>Forgets the finished item (its references) once the holder owns its outcome.</summary>
+    internal void Clear()
+    {
+        Current = default;
+        CurrentBatch = null;
+    }
+
+    /// <summary>The holder saw the consumer halted: true when it, not the halt, owns its item. Call once per item.</summary>
+    internal bool KeepAtHalt()
+    {
+        if (Interlocked.CompareExchange(ref _claim, KeptByHolder, Unclaimed) != ClaimedByHalt)
+        {
+            return true;
+        }
+
+        // The halt took this one item; it sweeps each slot once, so any later item is the holder's.
+        Volatile.Write(ref _claim, KeptByHolder);
+        return false;
+    }
+
+    /// <summary>Called by a halt, after its process-wide barrier: claims the running item when the slot is busy.</summary>
+    /// <returns>True when the halt now owns the item in <see cref="Current"/> (or the batch in <see cref="CurrentBatch"/>).</returns>
+    internal bool TryClaim() => IsBusy && Interlocked.CompareExchange(ref _claim, ClaimedByHalt, Unclaimed) == Unclaimed;
+
+    /// <summary>The token for one handler attempt: the consumer's stop token, or one that also fires at the timeout.</summary>
+    internal CancellationToken BeginAttempt(TimeSpan? timeout, TimeProvider time, CancellationToken stop)
+    {
+        if (timeout is not { } limit)
+        {
+            return stop;
+        }
+
+        var attempt = _attempt;
+        if (attempt is null)
+        {
+            attempt = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            _stopLink = stop.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), attempt);
+            _attempt = attempt;
+        }
+
+        attempt.CancelAfter(limit);
+        return attempt.Token;
+    }
+
+    /// <summary>Ends a timed attempt: stops its timer and reports whether the timeout (not the stop) fired.</summary>
+    internal bool EndAttempt(CancellationToken stop)
+    {
+        var attempt = _attempt;
+        if (attempt is null)
+        {
+            return false;
+        }
+
+        var timedOut = attempt.IsCancellationRequested && !stop.IsCancellationRequested;
+        if (!attempt.TryReset())
+        {
+            // A cancelled source cannot be reused; the next attempt gets a fresh one.
+            _stopLink.Dispose();
+            attempt.Dispose();
+            _attempt = null;
+        }
+
+        return timedOut;
+    }
+}
