@@ -31,7 +31,7 @@ internal sealed partial class Consumer<T>
     {
         if (!worker.Begin(item))
         {
-            return new ValueTask<bool>(LoseAtHalt(worker, item));
+            return new ValueTask<bool>(LoseAtHalt(worker, item, started: item.Failure is not null));
         }
 
         var attempt = (item.Failure?.Attempts ?? 0) + 1;
@@ -125,11 +125,11 @@ internal sealed partial class Consumer<T>
             // Halted before the timer could be armed.
             if (batch is null)
             {
-                Lose(item, Lifecycle.HaltReason);
+                Lose(item, DropReason.Abandoned);
             }
             else
             {
-                Lose(batch, Lifecycle.HaltReason);
+                Lose(batch, DropReason.Abandoned);
             }
         }
     }
@@ -248,16 +248,23 @@ internal sealed partial class Consumer<T>
     }
 
     /// <summary>The slot saw the halt when it began (or before the next attempt): the item is lost, by whoever owns it.</summary>
-    private bool LoseAtHalt(ConsumerWorker<T> worker, in WorkItem<T> item)
+    /// <param name="worker">The slot.</param>
+    /// <param name="item">The item.</param>
+    /// <param name="started">True when an attempt had been made: the item is then abandoned, whatever
+    /// the halt's reason (an item that never started is lost as the halt says: unsubscribed, say).</param>
+    internal bool LoseAtHalt(ConsumerWorker<T> worker, in WorkItem<T> item, bool started = true)
     {
         if (worker.End())
         {
             worker.Clear();
-            Lose(item, Lifecycle.HaltReason);
+            Lose(item, LostAtHalt(started));
         }
 
         return true;
     }
+
+    /// <summary>What an item lost to a halt counts as: abandoned once it was attempted, else the halt's reason.</summary>
+    internal DropReason LostAtHalt(bool started) => started ? DropReason.Abandoned : Lifecycle.HaltReason;
 
     private ValueTask<bool> AfterFailureAsync(ConsumerWorker<T> worker, in WorkItem<T> item, Exception error, int attempt, bool attemptEnded = false)
     {

@@ -34,19 +34,6 @@ internal sealed partial class Consumer<T>
     private int _laneOwner = Revoked;
     private int _biasThread = -1;
 
-    /// <summary>What <see cref="TryEnterFast"/> found.</summary>
-    internal enum FastEntry
-    {
-        /// <summary>The fast path is not open to this thread now: take <see cref="DeliverInline"/>.</summary>
-        NotEntered,
-
-        /// <summary>The caller holds the lane: call the handler, then <see cref="ExitFast"/> or <see cref="FailFast"/>.</summary>
-        Entered,
-
-        /// <summary>A halt claimed the event while the caller backed off: it is accepted and lost (counted, reported).</summary>
-        Done,
-    }
-
     /// <summary>Takes the lane on the biased thread's fast path, for a plain synchronous handler and no context.</summary>
     /// <param name="thread">The calling thread's <see cref="ThreadIndex.Current"/>.</param>
     /// <param name="event">The event.</param>
@@ -218,7 +205,7 @@ internal sealed partial class Consumer<T>
     {
         if (!slot.Begin(item))
         {
-            LoseAtHalt(slot, item);
+            LoseAtHalt(slot, item, started: false);
             ReleaseSlot(slot);
             return new ValueTask<WriteResult>(WriteResult.Accepted);
         }

@@ -26,38 +26,6 @@ internal sealed partial class Consumer<T>
     private volatile bool _halted;
     private volatile bool _started;
 
-    /// <summary>How an offer that finds the buffer full behaves.</summary>
-    internal enum WriteMode
-    {
-        /// <summary>Wait for space (under <see cref="BufferFullMode.Wait"/>).</summary>
-        MayWait,
-
-        /// <summary>Never wait: join the overflow line, or be refused.</summary>
-        NoWait,
-
-        /// <summary>Never wait and never queue: a full buffer leaves the item with the caller, uncounted.</summary>
-        TryOnly,
-    }
-
-    /// <summary>What became of an offer.</summary>
-    internal enum WriteResult
-    {
-        /// <summary>The consumer took the item (it may since have been dropped by a drop mode, counted).</summary>
-        Accepted,
-
-        /// <summary>The buffer was full and the item was refused: counted and reported as <see cref="DropReason.Rejected"/>.</summary>
-        Refused,
-
-        /// <summary>The intake is closed: the item was not taken and is not counted.</summary>
-        Closed,
-
-        /// <summary>Only for <see cref="WriteMode.TryOnly"/>: the buffer was full; the item was not taken and is not counted.</summary>
-        NotTaken,
-
-        /// <summary>Only from <see cref="TryWrite"/>: the buffer was full; nothing was decided, call <see cref="WriteAsync"/>.</summary>
-        Full,
-    }
-
     /// <summary>The channel, created with the first item.</summary>
     internal Channel<WorkItem<T>> Buffer => Volatile.Read(ref _channel) ?? CreateChannel();
 
@@ -198,7 +166,7 @@ internal sealed partial class Consumer<T>
         catch (Exception)
         {
             // Accepted, but the consumer halted before the item reached the buffer.
-            Lose(item, Lifecycle.HaltReason);
+            Lose(item, LostAtHalt(started: !overflow));
         }
         finally
         {

@@ -59,18 +59,19 @@ internal sealed partial class Consumer<T>
         {
             if (!ReferenceEquals(worker, current) && worker.TryClaim())
             {
+                // Its handler had started: abandoned, whatever the halt's reason.
                 if (worker.CurrentBatch is { } batch)
                 {
-                    Lose(batch, reason);
+                    Lose(batch, DropReason.Abandoned);
                 }
                 else
                 {
-                    Lose(worker.Current, reason);
+                    Lose(worker.Current, DropReason.Abandoned);
                 }
             }
         }
 
-        Volatile.Read(ref _retries)?.Halt(reason);
+        Volatile.Read(ref _retries)?.Halt();
         _dispatch?.OnClosing();
         _dispatch?.Halt(reason);
         if (Volatile.Read(ref _channel) is { } channel)
@@ -79,7 +80,7 @@ internal sealed partial class Consumer<T>
             channel.Writer.TryComplete();
             while (channel.Reader.TryRead(out var item))
             {
-                Lose(item, reason);
+                Lose(item, item.Failure is null ? reason : DropReason.Abandoned);
             }
         }
 

@@ -46,8 +46,8 @@ internal sealed class RetrySchedule<T>(Consumer<T> owner)
         ticket.Due(ticket.Item, ticket.Batch);
     }
 
-    /// <summary>At a halt: cancels every timer that has not fired and loses its item.</summary>
-    internal void Halt(DropReason reason)
+    /// <summary>At a halt: cancels every timer that has not fired and loses its item (abandoned: it was attempted).</summary>
+    internal void Halt()
     {
         RetryTicket<T>[] tickets;
         lock (_gate)
@@ -66,11 +66,11 @@ internal sealed class RetrySchedule<T>(Consumer<T> owner)
 
             if (ticket.Batch is { } batch)
             {
-                owner.Lose(batch, reason);
+                owner.Lose(batch, DropReason.Abandoned);
             }
             else
             {
-                owner.Lose(ticket.Item, reason);
+                owner.Lose(ticket.Item, DropReason.Abandoned);
             }
         }
     }

@@ -18,10 +18,12 @@ public enum DropReason
     /// </summary>
     Rejected = 3,
 
-    /// <summary>The subscription was disposed (not drained) while the event was still buffered.</summary>
+    /// <summary>The subscription was disposed (not drained) while the event was still buffered: its handler never started.</summary>
     Unsubscribed = 4,
 
-    /// <summary>The drain deadline passed (or the bus was disposed without draining) before the event was handled.</summary>
+    /// <summary>A stop gave the event up before it was handled: a drain deadline passed, or the consumer was
+    /// disposed without draining, while the event was buffered (for a bus or a queue), or while its handler
+    /// ran or its retry waited (for any consumer, a disposed subscription included).</summary>
     Abandoned = 5,
 
     /// <summary>

@@ -40,7 +40,7 @@ internal sealed class InlineSubscription<T> : Subscription<T>
 
     internal override ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
     {
-        var mode = noWait || HandlerScope.IsInsideHandler ? Consumer<T>.WriteMode.NoWait : Consumer<T>.WriteMode.MayWait;
+        var mode = noWait || HandlerScope.IsInsideHandler ? WriteMode.NoWait : WriteMode.MayWait;
         var written = Consumer.DeliverInline(new WorkItem<T>(@event, context), mode, awaitHandler: !noWait, cancellationToken);
         return written.IsCompletedSuccessfully ? new ValueTask<bool>(Taken(written.Result, context)) : TakenAsync(written, context);
     }

@@ -17,11 +17,11 @@ internal sealed class QueuedSubscription<T>(ISubscriptionHost host, HandlerInvok
     public override DeliveryMode Mode => DeliveryMode.Queued;
 
     internal override bool TryDeliver(T @event, EventContext? context) =>
-        Consumer.TryWrite(new WorkItem<T>(@event, context)) == Consumer<T>.WriteResult.Accepted;
+        Consumer.TryWrite(new WorkItem<T>(@event, context)) == WriteResult.Accepted;
 
     internal override ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)
     {
-        var mode = noWait || HandlerScope.IsInsideHandler ? Consumer<T>.WriteMode.NoWait : Consumer<T>.WriteMode.MayWait;
+        var mode = noWait || HandlerScope.IsInsideHandler ? WriteMode.NoWait : WriteMode.MayWait;
         var written = Consumer.WriteAsync(new WorkItem<T>(@event, context), mode, cancellationToken);
         return written.IsCompletedSuccessfully ? new ValueTask<bool>(Taken(written.Result, context)) : TakenAsync(written, context);
     }

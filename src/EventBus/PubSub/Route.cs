@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using EventBus.Consumers;
 using EventBus.Diagnostics;
 using EventBus.Internal;
 
@@ -128,7 +129,7 @@ internal sealed class Route<T> : IRoute
             var subscription = subscriptions[i];
             var lane = subscription.Consumer;
             var entry = lane.TryEnterFast(thread, @event);
-            if (entry == Consumers.Consumer<T>.FastEntry.Entered)
+            if (entry == FastEntry.Entered)
             {
                 try
                 {
@@ -142,7 +143,7 @@ internal sealed class Route<T> : IRoute
 
                 lane.ExitFast(thread);
             }
-            else if (entry == Consumers.Consumer<T>.FastEntry.NotEntered)
+            else if (entry == FastEntry.NotEntered)
             {
                 var delivery = subscription.DeliverAsync(@event, context: null, noWait, cancellationToken);
                 if (!delivery.IsCompletedSuccessfully)

@@ -121,13 +121,13 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
     /// <summary>Maps the engine's answer to an offer to the route's: true when taken (or no longer for this
     /// subscription), false when refused.</summary>
     /// <exception cref="ObjectDisposedException">The bus is closing: the publisher must hear it.</exception>
-    protected bool Taken(Consumer<T>.WriteResult result, EventContext? context)
+    protected bool Taken(WriteResult result, EventContext? context)
     {
         switch (result)
         {
-            case Consumer<T>.WriteResult.Accepted:
+            case WriteResult.Accepted:
                 return true;
-            case Consumer<T>.WriteResult.Refused:
+            case WriteResult.Refused:
                 return false;
             default:
                 // The intake is closed: the bus is closing (the publisher must hear it), or this subscription
@@ -138,7 +138,7 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         }
     }
 
-    protected async ValueTask<bool> TakenAsync(ValueTask<Consumer<T>.WriteResult> written, EventContext? context) =>
+    protected async ValueTask<bool> TakenAsync(ValueTask<WriteResult> written, EventContext? context) =>
         Taken(await written.ConfigureAwait(false), context);
 
     private void RetireWhenStopped()

@@ -112,7 +112,7 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
     {
         if (!_ready.Writer.TryWrite(batch!))
         {
-            Consumer.Lose(batch!, Consumer.Lifecycle.HaltReason);
+            Consumer.Lose(batch!, DropReason.Abandoned);
         }
     }
 
@@ -121,7 +121,7 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out var batch))
         {
-            Consumer.Lose(batch, reason);
+            Consumer.Lose(batch, batch.Failure is null ? reason : DropReason.Abandoned);
         }
 
         Volatile.Read(ref _room)?.TrySetResult();
@@ -223,7 +223,7 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         batch.ViewAll();
         if (!worker.Begin(batch))
         {
-            LoseAtHalt(worker, batch);
+            LoseAtHalt(worker, batch, started: batch.Failure is not null);
             return;
         }
 
@@ -249,7 +249,7 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         {
             // Stopped while it ran: a failed attempt, never retried.
             consumer.Runner.RecordFailure(typeof(T), null, error, failure.Attempts, mayRetry: false);
-            consumer.Lose(batch, consumer.Lifecycle.HaltReason);
+            consumer.Lose(batch, DropReason.Abandoned);
             return;
         }
 
@@ -313,7 +313,7 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
             consumer.Runner.RecordFailure(typeof(T), batch.ItemAt(i).Context, error, attempts, mayRetry: false);
             if (consumer.IsHalted)
             {
-                consumer.Lose(batch, consumer.Lifecycle.HaltReason);
+                consumer.Lose(batch, DropReason.Abandoned);
                 return;
             }
 
@@ -324,12 +324,12 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
     }
 
     /// <summary>The slot saw the halt as it began: the batch's unfinished items are lost, by whoever owns them.</summary>
-    private void LoseAtHalt(ConsumerWorker<T> worker, Batch<T> batch)
+    private void LoseAtHalt(ConsumerWorker<T> worker, Batch<T> batch, bool started = true)
     {
         if (worker.End())
         {
             worker.Clear();
-            Consumer.Lose(batch, Consumer.Lifecycle.HaltReason);
+            Consumer.Lose(batch, Consumer.LostAtHalt(started));
         }
     }
 

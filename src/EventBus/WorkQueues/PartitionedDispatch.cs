@@ -146,7 +146,7 @@ internal sealed class PartitionedDispatch<T> : WorkDispatch<T>
         // The key is still active, so the retry goes straight to the workers, ahead of the key's parked items.
         if (!_ready.Writer.TryWrite(item))
         {
-            Consumer.Lose(item, Consumer.Lifecycle.HaltReason);
+            Consumer.Lose(item, DropReason.Abandoned);
         }
     }
 
@@ -173,7 +173,7 @@ internal sealed class PartitionedDispatch<T> : WorkDispatch<T>
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out var item))
         {
-            Consumer.Lose(item, reason);
+            Consumer.Lose(item, item.Failure is null ? reason : DropReason.Abandoned);
         }
 
         Volatile.Read(ref _room)?.TrySetResult();

@@ -233,8 +233,8 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     private bool TryEnqueueCore(in WorkItem<T> work)
     {
         // An offer that may not wait completes synchronously.
-        var written = _consumer.WriteAsync(work, Consumer<T>.WriteMode.TryOnly, CancellationToken.None);
-        return written.IsCompleted && written.Result == Consumer<T>.WriteResult.Accepted;
+        var written = _consumer.WriteAsync(work, WriteMode.TryOnly, CancellationToken.None);
+        return written.IsCompleted && written.Result == WriteResult.Accepted;
     }
 
     /// <summary>Offers an item; operational failures (closed, refused) fault the returned task, as
@@ -242,7 +242,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     private ValueTask EnqueueCoreAsync(in WorkItem<T> work, CancellationToken cancellationToken)
     {
         // From inside a handler an enqueue must not wait for space: the workers it would wait on may include its own.
-        var mode = HandlerScope.IsInsideHandler ? Consumer<T>.WriteMode.NoWait : Consumer<T>.WriteMode.MayWait;
+        var mode = HandlerScope.IsInsideHandler ? WriteMode.NoWait : WriteMode.MayWait;
         var written = _consumer.WriteAsync(work, mode, cancellationToken);
         if (!written.IsCompletedSuccessfully)
         {
@@ -252,7 +252,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
         return Failure(written.Result) is { } failure ? ValueTask.FromException(failure) : default;
     }
 
-    private async ValueTask AwaitWriteAsync(ValueTask<Consumer<T>.WriteResult> written)
+    private async ValueTask AwaitWriteAsync(ValueTask<WriteResult> written)
     {
         if (Failure(await written.ConfigureAwait(false)) is { } failure)
         {
@@ -261,10 +261,10 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     }
 
     /// <summary>What an offer's result means to the producer: nothing, or the exception its task carries.</summary>
-    private Exception? Failure(Consumer<T>.WriteResult result) => result switch
+    private Exception? Failure(WriteResult result) => result switch
     {
-        Consumer<T>.WriteResult.Accepted => null,
-        Consumer<T>.WriteResult.Refused => new EventBusFullException([Name]),
+        WriteResult.Accepted => null,
+        WriteResult.Refused => new EventBusFullException([Name]),
         _ => ThrowHelper.WorkQueueClosed(Name, _disposed),
     };
 

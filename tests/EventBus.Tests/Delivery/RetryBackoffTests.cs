@@ -69,8 +69,8 @@ public sealed class RetryBackoffTests
         // Dispose waits for the worker, which is waiting for the backoff: it must be cancelled, not awaited.
         await Wait.For(Task.Run(subscription.Dispose), "Dispose while a retry waits an hour");
         subscription.GetStatistics().DeadLettered.Should().Be(0);
-        subscription.GetStatistics().Dropped.Should().Be(1);
-        drops.Should().ContainSingle(d => d.Reason == DropReason.Unsubscribed);
+        subscription.GetStatistics().Abandoned.Should().Be(1, "it had been attempted: abandoned, not dropped as never started");
+        drops.Should().ContainSingle(d => d.Reason == DropReason.Abandoned);
     }
 
     [Fact]

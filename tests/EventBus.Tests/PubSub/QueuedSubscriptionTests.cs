@@ -303,13 +303,17 @@ public sealed class QueuedSubscriptionTests : IAsyncLifetime
             await _bus.PublishAsync(new Ping(0, i));
         }
 
-        // The running handler is cancelled by Dispose, and Dispose waits for it to return.
+        // The running handler is cancelled by Dispose, and Dispose waits for it to return. Its event had
+        // started, so it is abandoned; the four that never started are dropped as unsubscribed.
         subscription.Dispose();
 
         gate.Handled.Should().BeEmpty();
         _drops.Where(d => d.Reason == DropReason.Unsubscribed).Select(d => ((Ping)d.Event!).Sequence)
-            .Should().BeEquivalentTo([1, 2, 3, 4, 5]);
-        subscription.GetStatistics().Dropped.Should().Be(5);
+            .Should().BeEquivalentTo([2, 3, 4, 5]);
+        _drops.Where(d => d.Reason == DropReason.Abandoned).Select(d => ((Ping)d.Event!).Sequence)
+            .Should().BeEquivalentTo([1]);
+        subscription.GetStatistics().Dropped.Should().Be(4);
+        subscription.GetStatistics().Abandoned.Should().Be(1);
         subscription.PendingCount.Should().Be(0);
     }
 
