@@ -49,6 +49,18 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
 
     public bool IsClosed => !Lifecycle.IsAccepting;
 
+    /// <summary>How many routes the bus keeps (for tests: routes of topics that came and went must not pile up).</summary>
+    internal int RouteCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _routes.Count;
+            }
+        }
+    }
+
     public IReadOnlyList<IEventSubscription> Subscriptions
     {
         get

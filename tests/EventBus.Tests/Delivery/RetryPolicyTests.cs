@@ -58,4 +58,23 @@ public sealed class RetryPolicyTests
         copy.ShouldRetry!(new TimeoutException()).Should().BeTrue();
         policy.ShouldRetry.Should().BeNull();
     }
+
+    [Fact]
+    public void Jitter_draws_from_the_randomizer_the_policy_is_given()
+    {
+        var samples = new Queue<double>([0.0, 0.5, 0.999]);
+        var policy = new RetryPolicy
+        {
+            Backoff = BackoffKind.Fixed,
+            BaseDelay = TimeSpan.FromSeconds(10),
+            Jitter = 0.2,
+            Randomizer = () => samples.Dequeue(),
+        };
+
+        // 0 is the low end of the spread (-20 %), 0.5 its middle, just under 1 its high end (+20 %).
+        policy.GetDelay(1).Should().Be(TimeSpan.FromSeconds(8));
+        policy.GetDelay(1).Should().Be(TimeSpan.FromSeconds(10));
+        policy.GetDelay(1).Should().BeCloseTo(TimeSpan.FromSeconds(12), TimeSpan.FromMilliseconds(5));
+        policy.WithShouldRetry(null).Randomizer.Should().BeSameAs(policy.Randomizer, "a copy keeps its randomizer");
+    }
 }

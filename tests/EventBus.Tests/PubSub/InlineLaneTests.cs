@@ -1,0 +1,157 @@
+using EventBus.Tests.TestUtilities;
+
+namespace EventBus.Tests.PubSub;
+
+/// <summary>What an inline subscription promises beyond running on the publisher's thread: one call at a
+/// time, and a failed event's retries before the next event.</summary>
+public sealed class InlineLaneTests
+{
+    [Fact]
+    public async Task Calls_of_one_inline_handler_never_overlap_under_concurrent_publishers()
+    {
+        await using var bus = EventBusFactory.Create();
+        var inside = 0;
+        var overlaps = 0;
+        var calls = 0;
+        bus.Subscribe<Ping>(_ =>
+        {
+            if (Interlocked.Increment(ref inside) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            Thread.SpinWait(50);
+            Interlocked.Increment(ref calls);
+            Interlocked.Decrement(ref inside);
+        }, new SubscriptionOptions { Mode = DeliveryMode.Inline });
+
+        const int publishers = 4;
+        const int perPublisher = 5_000;
+        await Task.WhenAll(Enumerable.Range(0, publishers).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; i < perPublisher; i++)
+            {
+                if (i % 2 == 0)
+                {
+                    await bus.PublishAsync(new Ping(p, i));
+                }
+                else
+                {
+                    bus.Publish(new Ping(p, i));
+                }
+            }
+        })));
+
+        var result = await Wait.For(bus.CompleteAsync(), "the drain");
+        Volatile.Read(ref overlaps).Should().Be(0, "MaxConcurrency 1: two calls of an inline handler never run at once");
+        Volatile.Read(ref calls).Should().Be(publishers * perPublisher);
+        result.ShouldBalance(publishers * perPublisher);
+    }
+
+    [Fact]
+    public async Task Per_publisher_order_holds_when_the_lane_is_contended()
+    {
+        await using var bus = EventBusFactory.Create();
+        var received = new Recorder<Ping>(4 * 2_000);
+        bus.Subscribe<Ping>(received.Record, new SubscriptionOptions { Mode = DeliveryMode.Inline });
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                await bus.PublishAsync(new Ping(p, i));
+            }
+        })));
+
+        await received.WaitAsync("every event");
+        for (var p = 0; p < 4; p++)
+        {
+            var publisher = p;
+            received.Items.Where(e => e.Publisher == publisher).Select(e => e.Sequence)
+                .Should().Equal(Enumerable.Range(0, 2_000), "events that found the lane taken wait in order behind it");
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_events_retries_finish_before_the_next_event_is_handled()
+    {
+        await using var bus = EventBusFactory.Create();
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var failedOnce = 0;
+        var done = new Countdown(3);
+        bus.Subscribe<Ping>(ping =>
+        {
+            log.Enqueue($"{ping.Sequence}");
+            if (ping.Sequence == 1 && Interlocked.Exchange(ref failedOnce, 1) == 0)
+            {
+                throw new InvalidOperationException("first attempt of event 1 fails");
+            }
+
+            done.Signal();
+        }, new SubscriptionOptions { Mode = DeliveryMode.Inline, RetryPolicy = new RetryPolicy { MaxRetries = 2, BaseDelay = TimeSpan.Zero, Jitter = 0 } });
+
+        bus.Publish(new Ping(0, 1));
+        bus.Publish(new Ping(0, 2));
+        bus.Publish(new Ping(0, 3));
+        await done.WaitAsync("the three events");
+
+        log.Should().Equal(["1", "1", "2", "3"], "the retry of event 1 comes before event 2, which waited behind it");
+    }
+
+    [Fact]
+    public async Task A_synchronous_publish_never_waits_for_the_retry_it_queued_behind()
+    {
+        // Disposed, not drained, at the end: the drain would wait for the retry an hour away on a clock that never moves.
+        using var bus = EventBusFactory.Create(new EventBusOptions { TimeProvider = new TestTimeProvider() });
+        var failures = new Countdown(1);
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bus.Subscribe<Ping>(ping =>
+        {
+            if (ping.Sequence == 1)
+            {
+                failures.Signal();
+                throw new InvalidOperationException("always fails");
+            }
+
+            second.TrySetResult();
+        }, new SubscriptionOptions
+        {
+            Mode = DeliveryMode.Inline,
+            RetryPolicy = new RetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromHours(1), Jitter = 0 },
+        });
+
+        bus.Publish(new Ping(0, 1));
+        await failures.WaitAsync("the first failure");
+        await Wait.For(Task.Run(() => bus.Publish(new Ping(0, 2))), "Publish to return while event 1 waits an hour for its retry");
+
+        second.Task.IsCompleted.Should().BeFalse("event 2 waits behind event 1's retry");
+        bus.Subscriptions.Single().PendingCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task The_bus_drain_waits_for_an_inline_handler_that_is_running()
+    {
+        var bus = EventBusFactory.Create();
+        var entered = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var handled = 0;
+        bus.Subscribe<Ping>(_ =>
+        {
+            entered.Set();
+            release.Wait(Wait.Timeout);
+            Interlocked.Increment(ref handled);
+        }, new SubscriptionOptions { Mode = DeliveryMode.Inline });
+
+        var publisher = Task.Run(() => bus.Publish(new Ping(0, 1)));
+        entered.Wait(Wait.Timeout).Should().BeTrue();
+        var drain = bus.CompleteAsync();
+        drain.IsCompleted.Should().BeFalse("an inline call is under way on the publisher's thread");
+
+        release.Set();
+        var result = await Wait.For(drain, "the drain");
+        await Wait.For(publisher, "the publisher");
+        result.Delivered.Should().Be(1);
+        Volatile.Read(ref handled).Should().Be(1);
+        await bus.DisposeAsync();
+    }
+}
