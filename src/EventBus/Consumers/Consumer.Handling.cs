@@ -6,7 +6,7 @@ namespace EventBus.Consumers;
 
 /// <summary>The engine's workers: their loops, one attempt, and what follows a failed attempt.</summary>
 /// <remarks>
-/// <para>An attempt's outcome is decided only once the slot's holder owns it (<see cref="ConsumerWorker{T}.End"/>):
+/// <para>An attempt's outcome is decided only once the slot's holder owns it (<see cref="ConsumerWorker{T}.End(in WorkItem{T})"/>):
 /// a halt may have claimed the item meanwhile, and then the holder forgets it. A failed attempt is
 /// counted as failed whatever happens next, also when a halt stops it.</para>
 /// <para>Retries: <see cref="RetryPlacement.InPlace"/> keeps the slot busy through the backoff (the slot's
@@ -29,7 +29,7 @@ internal sealed partial class Consumer<T>
     /// a scheduled retry now holds it. Completes synchronously when a synchronous handler succeeds.</returns>
     internal ValueTask<bool> HandleAsync(ConsumerWorker<T> worker, in WorkItem<T> item)
     {
-        if (!worker.Begin(item))
+        if (!worker.Begin())
         {
             return new ValueTask<bool>(LoseAtHalt(worker, item, started: item.Failure is not null));
         }
@@ -56,6 +56,8 @@ internal sealed partial class Consumer<T>
             return EndedAttempt(worker, item, attempt);
         }
 
+        // The call waits: record its item, so a halt that claims it can report it at once.
+        worker.Record(item);
         return AwaitAttemptAsync(worker, item, pending, attempt);
     }
 
@@ -238,7 +240,7 @@ internal sealed partial class Consumer<T>
 
     private bool Succeed(ConsumerWorker<T> worker, in WorkItem<T> item)
     {
-        if (worker.End())
+        if (worker.End(item))
         {
             worker.Clear();
             CountDelivered(worker, item);
@@ -254,7 +256,7 @@ internal sealed partial class Consumer<T>
     /// the halt's reason (an item that never started is lost as the halt says: unsubscribed, say).</param>
     internal bool LoseAtHalt(ConsumerWorker<T> worker, in WorkItem<T> item, bool started = true)
     {
-        if (worker.End())
+        if (worker.End(item))
         {
             worker.Clear();
             Lose(item, LostAtHalt(started));
@@ -286,14 +288,14 @@ internal sealed partial class Consumer<T>
             return RetryInPlaceAsync(worker, item, error, attempt);
         }
 
-        var failure = item.Failure ?? new FailureRecord(Time.GetUtcNow());
+        var failure = item.Failure ?? new FailureRecord(Time.GetUtcNow(), item.Context);
         failure.Attempts = attempt;
         if (Runner.RecordFailure(type, item.Context, error, attempt, mayRetry: true) is not { } delay)
         {
             return GiveUpAsync(worker, item, error, attempt, failure.FirstFailedAt);
         }
 
-        if (!worker.End())
+        if (!worker.End(item))
         {
             return new ValueTask<bool>(true);
         }
@@ -329,6 +331,8 @@ internal sealed partial class Consumer<T>
     /// <summary>Retries on the slot, which stays busy through each backoff (see the class remarks).</summary>
     private async ValueTask<bool> RetryInPlaceAsync(ConsumerWorker<T> worker, WorkItem<T> item, Exception error, int attempt)
     {
+        // The slot keeps the item through each backoff: record it for a halt to report.
+        worker.Record(item);
         var type = item.Item?.GetType() ?? typeof(T);
         var firstFailedAt = Time.GetUtcNow();
         while (true)
@@ -372,7 +376,7 @@ internal sealed partial class Consumer<T>
 
     private async ValueTask<bool> GiveUpAsync(ConsumerWorker<T> worker, WorkItem<T> item, Exception error, int attempts, DateTimeOffset firstFailedAt)
     {
-        if (!worker.End())
+        if (!worker.End(item))
         {
             return true;
         }

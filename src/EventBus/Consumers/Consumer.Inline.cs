@@ -46,21 +46,20 @@ internal sealed partial class Consumer<T>
             return FastEntry.NotEntered;
         }
 
-        slot.Current = new WorkItem<T>(@event, context: null);
         Volatile.Write(ref slot.AcceptedDirectly, slot.AcceptedDirectly + 1);
         Volatile.Write(ref slot.OwnerBusy, 1);
-        return Volatile.Read(ref _laneOwner) == thread ? FastEntry.Entered : BackOffFast(slot);
+        return Volatile.Read(ref _laneOwner) == thread ? FastEntry.Entered : BackOffFast(slot, @event);
     }
 
     /// <summary>Ends a fast-path call whose handler returned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void ExitFast(int thread)
+    internal void ExitFast(int thread, T @event)
     {
         var slot = _first;
         Volatile.Write(ref slot.OwnerBusy, 0);
         if (Volatile.Read(ref _laneOwner) != thread)
         {
-            ExitFastSlow(slot);
+            ExitFastSlow(slot, @event);
             return;
         }
 
@@ -73,16 +72,18 @@ internal sealed partial class Consumer<T>
     }
 
     /// <summary>A fast-path call threw: its retries continue on the thread pool, holding the lane.</summary>
-    internal void FailFast(int thread, Exception error)
+    internal void FailFast(int thread, T @event, Exception error)
     {
         var slot = _first;
+        var item = new WorkItem<T>(@event, context: null);
+        slot.Record(item);
 
         // Nobody else can hold the slot while OwnerBusy is set (see the remarks), so a plain store moves
         // the hold from the fast-path mark to the slot's state, for the retry to keep.
         Volatile.Write(ref slot.State, ConsumerWorker<T>.Busy);
         Interlocked.CompareExchange(ref _laneOwner, Suspended, thread);
         Volatile.Write(ref slot.OwnerBusy, 0);
-        HandOffFailure(slot, slot.Current, error);
+        HandOffFailure(slot, item, error);
     }
 
     /// <summary>
@@ -203,7 +204,7 @@ internal sealed partial class Consumer<T>
 
     private ValueTask<WriteResult> InvokeDirect(ConsumerWorker<T> slot, in WorkItem<T> item, bool awaitHandler)
     {
-        if (!slot.Begin(item))
+        if (!slot.Begin())
         {
             LoseAtHalt(slot, item, started: false);
             ReleaseSlot(slot);
@@ -239,8 +240,10 @@ internal sealed partial class Consumer<T>
             return new ValueTask<WriteResult>(WriteResult.Accepted);
         }
 
-        // The call goes on without this thread: from here its continuations carry the handler mark instead.
+        // The call goes on without this thread: from here its continuations carry the handler mark instead,
+        // and the slot records the item for a halt to report.
         slot.HolderThread = -1;
+        slot.Record(item);
         var finishing = AwaitDirectAsync(slot, item, pending);
         if (awaitHandler)
         {
@@ -293,6 +296,7 @@ internal sealed partial class Consumer<T>
     private void HandOffFailure(ConsumerWorker<T> slot, WorkItem<T> item, Exception error)
     {
         slot.HolderThread = -1;
+        slot.Record(item);
         _ = Task.Run(async () =>
         {
             HandlerScope.Enter(slot);
@@ -315,10 +319,10 @@ internal sealed partial class Consumer<T>
     }
 
     /// <summary>The owner saw its bias revoked right after marking its call: undo the mark and take the slow path.</summary>
-    private FastEntry BackOffFast(ConsumerWorker<T> slot)
+    private FastEntry BackOffFast(ConsumerWorker<T> slot, T @event)
     {
         Volatile.Write(ref slot.OwnerBusy, 0);
-        if (_halted && !slot.KeepAtHalt())
+        if (_halted && !slot.KeepAtHalt(new WorkItem<T>(@event, context: null)))
         {
             // The halt saw the mark and claimed the event: counted and reported by the halt.
             return FastEntry.Done;
@@ -329,14 +333,15 @@ internal sealed partial class Consumer<T>
         return FastEntry.NotEntered;
     }
 
-    private void ExitFastSlow(ConsumerWorker<T> slot)
+    private void ExitFastSlow(ConsumerWorker<T> slot, T @event)
     {
-        if (_halted && !slot.KeepAtHalt())
+        var item = new WorkItem<T>(@event, context: null);
+        if (_halted && !slot.KeepAtHalt(item))
         {
             return;
         }
 
-        CountDelivered(slot, slot.Current);
+        CountDelivered(slot, item);
         AfterLaneCall();
     }
 

@@ -57,10 +57,16 @@ internal sealed partial class Consumer<T>
         var current = CallerSlot();
         foreach (var worker in Workers)
         {
-            if (!ReferenceEquals(worker, current) && worker.TryClaim())
+            if (!ReferenceEquals(worker, current) && worker.TryClaim(out var recorded))
             {
-                // Its handler had started: abandoned, whatever the halt's reason.
-                if (worker.CurrentBatch is { } batch)
+                // Its handler had started: abandoned, whatever the halt's reason. A synchronous call's item
+                // was never recorded (that would cost every item a copy): counted now, reported by its holder
+                // when the call returns.
+                if (!recorded)
+                {
+                    CountLost(DropReason.Abandoned);
+                }
+                else if (worker.CurrentBatch is { } batch)
                 {
                     Lose(batch, DropReason.Abandoned);
                 }

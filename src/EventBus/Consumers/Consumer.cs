@@ -236,14 +236,27 @@ internal sealed partial class Consumer<T> : IStopTarget
     /// <summary>Counts and reports an item this consumer will not handle.</summary>
     internal void Lose(in WorkItem<T> item, DropReason reason)
     {
+        ReportLost(item, reason);
+        CountLost(reason);
+    }
+
+    /// <summary>Counts an item lost for <paramref name="reason"/>; its report comes separately (<see cref="ReportLost"/>).</summary>
+    internal void CountLost(DropReason reason)
+    {
         Interlocked.Increment(ref reason == DropReason.Abandoned ? ref _abandoned : ref _dropped);
-        _environment.ReportDropped(item.Item, item.Context, Name, reason);
-        item.Context?.Tracker?.Lost(reason);
-        _observer?.OnLost(item, reason);
         if (_closed)
         {
             OnFinishedWhileClosed();
         }
+    }
+
+    /// <summary>Reports a lost item (to <see cref="EventBusOptions.OnDropped"/>, the publisher's settlement and
+    /// the face); it is counted separately (<see cref="CountLost"/>).</summary>
+    internal void ReportLost(in WorkItem<T> item, DropReason reason)
+    {
+        _environment.ReportDropped(item.Item, item.Context, Name, reason);
+        item.Context?.Tracker?.Lost(reason);
+        _observer?.OnLost(item, reason);
     }
 
     /// <summary>Counts and reports the unfinished items of a batch (from its offset on).</summary>

@@ -20,7 +20,7 @@ namespace EventBus.Consumers;
 /// <para>The slot also keeps the cancellation source of timed attempts, reset and reused between
 /// attempts so a timeout costs no allocation per item.</para>
 /// </remarks>
-internal sealed class ConsumerWorker<T>
+internal sealed class ConsumerWorker<T> : Internal.PaddedObject
 {
     internal const int Idle = 0;
     internal const int Busy = 1;
@@ -29,13 +29,14 @@ internal sealed class ConsumerWorker<T>
     internal const int Held = 2;
 
     private const int Unclaimed = 0;
-    private const int ClaimedByHalt = 1;
-    private const int KeptByHolder = 2;
+    private const int ClaimedAndReported = 1;
+    private const int ClaimedToReport = 2;
+    private const int KeptByHolder = 3;
 
     /// <summary>Idle, Busy or Held; written by the holder only (taken by a compare-and-swap where several may race to hold it).</summary>
     internal int State;
 
-    /// <summary>What <see cref="End"/> returns the slot to: Idle, or Held while a lane loop keeps it.</summary>
+    /// <summary>What <see cref="End(in WorkItem{T})"/> returns the slot to: Idle, or Held while a lane loop keeps it.</summary>
     internal int RestState;
 
     /// <summary>1 while the thread an inline lane is biased to runs a handler call on its fast path
@@ -45,8 +46,12 @@ internal sealed class ConsumerWorker<T>
     /// <summary>The thread index of the publisher holding the slot for a direct inline call.</summary>
     internal int HolderThread = -1;
 
-    /// <summary>The item being handled while <see cref="Busy"/> (when <see cref="CurrentBatch"/> is null).</summary>
+    /// <summary>The item being handled, once <see cref="Record"/> stored it: only a call that does not finish
+    /// synchronously pays for the copy (one write barrier per reference).</summary>
     internal WorkItem<T> Current;
+
+    /// <summary>1 once <see cref="Current"/> holds the running call's item.</summary>
+    internal int HasCurrent;
 
     /// <summary>The batch being handled while <see cref="Busy"/>, in batch mode.</summary>
     internal Batch<T>? CurrentBatch;
@@ -87,17 +92,24 @@ internal sealed class ConsumerWorker<T>
 
     internal bool IsBusy => Volatile.Read(ref State) == Busy || Volatile.Read(ref OwnerBusy) == 1;
 
-    /// <summary>Marks the start of a call on <paramref name="item"/>.</summary>
+    /// <summary>Marks the start of a call on one item.</summary>
     /// <returns>False when the consumer has halted; the caller then owns the item only if
-    /// <see cref="KeepAtHalt"/> says so.</returns>
-    internal bool Begin(in WorkItem<T> item)
+    /// <see cref="End(in WorkItem{T})"/> says so.</returns>
+    internal bool Begin()
     {
-        Current = item;
         InFlight = 1;
         Volatile.Write(ref State, Busy);
 
         // Read after the store (see the remarks).
         return !Owner.IsHalted;
+    }
+
+    /// <summary>Stores the running call's item, for a halt to report at once if it claims it (a call that
+    /// is about to wait, or a retry that keeps the slot).</summary>
+    internal void Record(in WorkItem<T> item)
+    {
+        Current = item;
+        Volatile.Write(ref HasCurrent, 1);
     }
 
     /// <summary>Marks the start of a call on the items in <paramref name="batch"/>'s view (see the other overload).</summary>
@@ -109,39 +121,67 @@ internal sealed class ConsumerWorker<T>
         return !Owner.IsHalted;
     }
 
-    /// <summary>Marks the end of the call.</summary>
+    /// <summary>Marks the end of the call on <paramref name="item"/>.</summary>
     /// <returns>True when the holder owns the item's outcome: the consumer has not halted, or the halt
-    /// did not claim the item first.</returns>
+    /// did not claim the item first. A halt that claimed an item it could not see has counted it; this
+    /// reports it then.</returns>
+    internal bool End(in WorkItem<T> item)
+    {
+        InFlight = 0;
+        Volatile.Write(ref State, RestState);
+        return !Owner.IsHalted || KeepAtHalt(item);
+    }
+
+    /// <summary>Marks the end of a call on a batch (always recorded, see <see cref="Begin(Batch{T})"/>).</summary>
     internal bool End()
     {
         InFlight = 0;
         Volatile.Write(ref State, RestState);
-        return !Owner.IsHalted || KeepAtHalt();
+        return !Owner.IsHalted || KeepAtHalt(default);
     }
 
     /// <summary>Forgets the finished item (its references) once the holder owns its outcome.</summary>
     internal void Clear()
     {
-        Current = default;
+        if (HasCurrent != 0)
+        {
+            Current = default;
+            HasCurrent = 0;
+        }
+
         CurrentBatch = null;
     }
 
     /// <summary>The holder saw the consumer halted: true when it, not the halt, owns its item. Call once per item.</summary>
-    internal bool KeepAtHalt()
+    /// <param name="item">The item, reported here when the halt claimed it without seeing it.</param>
+    internal bool KeepAtHalt(in WorkItem<T> item)
     {
-        if (Interlocked.CompareExchange(ref _claim, KeptByHolder, Unclaimed) != ClaimedByHalt)
+        var claim = Interlocked.CompareExchange(ref _claim, KeptByHolder, Unclaimed);
+        if (claim is Unclaimed or KeptByHolder)
         {
             return true;
         }
 
         // The halt took this one item; it sweeps each slot once, so any later item is the holder's.
         Volatile.Write(ref _claim, KeptByHolder);
+        if (claim == ClaimedToReport)
+        {
+            Owner.ReportLost(item, DropReason.Abandoned);
+        }
+
+        Clear();
         return false;
     }
 
     /// <summary>Called by a halt, after its process-wide barrier: claims the running item when the slot is busy.</summary>
-    /// <returns>True when the halt now owns the item in <see cref="Current"/> (or the batch in <see cref="CurrentBatch"/>).</returns>
-    internal bool TryClaim() => IsBusy && Interlocked.CompareExchange(ref _claim, ClaimedByHalt, Unclaimed) == Unclaimed;
+    /// <param name="recorded">True when the item is in <see cref="Current"/> (or the batch in <see cref="CurrentBatch"/>)
+    /// for the halt to report; false when the holder will report it once its call returns.</param>
+    /// <returns>True when the halt now owns the running item's outcome (and counts it).</returns>
+    internal bool TryClaim(out bool recorded)
+    {
+        recorded = Volatile.Read(ref HasCurrent) == 1 || Volatile.Read(ref CurrentBatch) is not null;
+        return IsBusy && Interlocked.CompareExchange(ref _claim, recorded ? ClaimedAndReported : ClaimedToReport, Unclaimed) == Unclaimed;
+    }
 
     /// <summary>The token for one handler attempt: the consumer's stop token, or one that also fires at the timeout.</summary>
     internal CancellationToken BeginAttempt(TimeSpan? timeout, TimeProvider time, CancellationToken stop)

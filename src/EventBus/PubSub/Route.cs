@@ -137,11 +137,11 @@ internal sealed class Route<T> : IRoute
                 }
                 catch (Exception ex)
                 {
-                    lane.FailFast(thread, ex);
+                    lane.FailFast(thread, @event, ex);
                     continue;
                 }
 
-                lane.ExitFast(thread);
+                lane.ExitFast(thread, @event);
             }
             else if (entry == FastEntry.NotEntered)
             {
