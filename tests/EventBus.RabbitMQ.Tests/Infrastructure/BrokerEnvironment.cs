@@ -3,10 +3,21 @@ using System.Globalization;
 
 namespace EventBus.RabbitMQ.Tests.Infrastructure;
 
-/// <summary>The test broker's connection settings, as written by <c>scripts/rabbitmq.sh start</c>.</summary>
-public sealed record BrokerSettings(string Host, int Port, string VirtualHost, string User, string Password)
+/// <summary>The test broker's connection settings, as written by <c>scripts/rabbitmq.sh start</c>: the run-time user the
+/// bridge runs as, the deploy-time user that declares (and deletes) the tests' exchanges and queues, and the TLS
+/// listener with the certificates the script made.</summary>
+public sealed record BrokerSettings(
+    string Host,
+    int Port,
+    int TlsPort,
+    string TlsDirectory,
+    string VirtualHost,
+    string User,
+    string Password,
+    string DeployUser,
+    string DeployPassword)
 {
-    /// <summary>Puts these settings into bridge options.</summary>
+    /// <summary>Puts these settings, with the run-time user, into bridge options.</summary>
     public void ApplyTo(RabbitMQConnectionOptions connection)
     {
         connection.HostName = Host;
@@ -16,8 +27,18 @@ public sealed record BrokerSettings(string Host, int Port, string VirtualHost, s
         connection.Password = Password;
     }
 
-    /// <summary>Never print the password, even in a test failure.</summary>
-    public override string ToString() => $"amqp://{User}:***@{Host}:{Port}/{VirtualHost}";
+    /// <summary>Switches bridge options to the deploy-time user.</summary>
+    public void ApplyDeployUserTo(RabbitMQConnectionOptions connection)
+    {
+        connection.UserName = DeployUser;
+        connection.Password = DeployPassword;
+    }
+
+    /// <summary>A file the script made in the TLS folder (<c>ca.pem</c>, <c>client.pem</c>...).</summary>
+    public string TlsFile(string name) => Path.Combine(TlsDirectory, name);
+
+    /// <summary>Never print the passwords, even in a test failure.</summary>
+    public override string ToString() => $"amqp://{User}:***@{Host}:{Port}/{VirtualHost} (deploy user {DeployUser}, TLS on {TlsPort})";
 }
 
 /// <summary>Finds the test broker (scripts/rabbitmq.sh) and drives it.</summary>
@@ -60,9 +81,13 @@ public static class BrokerEnvironment
         return new BrokerSettings(
             Get("EVENTBUS_RABBITMQ_HOST"),
             int.Parse(Get("EVENTBUS_RABBITMQ_PORT"), CultureInfo.InvariantCulture),
+            int.Parse(Get("EVENTBUS_RABBITMQ_TLS_PORT"), CultureInfo.InvariantCulture),
+            Get("EVENTBUS_RABBITMQ_TLS_DIR"),
             Get("EVENTBUS_RABBITMQ_VHOST"),
             Get("EVENTBUS_RABBITMQ_USER"),
-            Get("EVENTBUS_RABBITMQ_PASSWORD"));
+            Get("EVENTBUS_RABBITMQ_PASSWORD"),
+            Get("EVENTBUS_RABBITMQ_DEPLOY_USER"),
+            Get("EVENTBUS_RABBITMQ_DEPLOY_PASSWORD"));
     }
 
     /// <summary>Runs <c>scripts/rabbitmq.sh {command}</c> and fails with its output if it fails.</summary>
