@@ -432,9 +432,9 @@ public sealed class RabbitMQOptions
             throw new ArgumentException("A topic or type name is used as a routing key and must not contain the wildcards '#' or '*'.", paramName);
         }
 
-        if (value.Length > 255)
+        if (System.Text.Encoding.UTF8.GetByteCount(value) > 255)
         {
-            throw new ArgumentException("A routing key is at most 255 characters long.", paramName);
+            throw new ArgumentException("A routing key is at most 255 bytes long (UTF-8).", paramName);
         }
     }
 

@@ -30,7 +30,7 @@ internal sealed class BrokerCertificateValidator(RabbitMQConnectionOptions optio
             return true;
         }
 
-        var refusal = $"the broker's TLS certificate was refused: {string.Join("; ", problems)}";
+        var refusal = $"the broker's certificate was refused: {string.Join("; ", problems)}";
         Volatile.Write(ref _lastRefusal, refusal);
         Refused?.Invoke(refusal);
         return false;

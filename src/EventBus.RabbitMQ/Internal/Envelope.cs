@@ -86,6 +86,10 @@ internal static class Envelope
         };
     }
 
+    /// <summary>The value if it fits an AMQP property (a short string: 255 bytes of UTF-8), else <see langword="null"/>;
+    /// an id read from a CloudEvents header may be longer (it stays in the header).</summary>
+    internal static string? FitsProperty(string? value) => value is not null && Encoding.UTF8.GetByteCount(value) <= 255 ? value : null;
+
     /// <summary>True for a header name in the bridge's own namespace, in any letter case.</summary>
     internal static bool IsBridgeHeader(string name) => name.StartsWith(BridgeHeaderPrefix, StringComparison.OrdinalIgnoreCase);
 
@@ -105,6 +109,7 @@ internal static class Envelope
         var tooLarge = delivery.Body.Length > maxBodySize;
         var message = new IncomingMessage
         {
+            Properties = properties,
             Body = tooLarge ? delivery.Body : delivery.Body.ToArray(),
             TooLarge = tooLarge,
             DeliveryTag = delivery.DeliveryTag,
@@ -278,6 +283,9 @@ internal static class Envelope
 /// <summary>One delivery as read by <see cref="Envelope.Read"/>.</summary>
 internal sealed class IncomingMessage
 {
+    /// <summary>The AMQP properties as they arrived, for the dead-letter copy.</summary>
+    internal IReadOnlyBasicProperties Properties { get; init; } = new BasicProperties();
+
     /// <summary>The body: a copy, or, when <see cref="TooLarge"/>, the client's buffer (valid during the delivery callback only).</summary>
     internal ReadOnlyMemory<byte> Body { get; init; }
 

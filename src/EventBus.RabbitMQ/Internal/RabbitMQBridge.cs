@@ -262,13 +262,18 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     {
         var headers = new Dictionary<string, object?>(message.RawHeaders, StringComparer.Ordinal);
         AddDeadLetterHeaders(headers, queue, message.Exchange, message.RoutingKey, reason, detail, exception, attempts);
-        var properties = new BasicProperties
+        if (message.Properties.UserId is { } user)
+        {
+            headers[RabbitMQHeaders.OriginalUserId] = user;
+        }
+
+        // The original properties as they came (what was read from headers may not fit a property); but not its
+        // user_id, which the broker would refuse from this user, nor its expiry, which would drop the dead letter.
+        var properties = new BasicProperties(message.Properties)
         {
             Persistent = true,
-            ContentType = message.ContentType,
-            CorrelationId = message.CorrelationId,
-            MessageId = message.Id,
-            Type = message.TypeName,
+            UserId = null,
+            Expiration = null,
             Headers = headers,
         };
         await PublishToDeadLetterExchangeAsync(message.RoutingKey, properties, message.Body).ConfigureAwait(false);
@@ -387,8 +392,8 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
             {
                 Persistent = true,
                 ContentType = Envelope.JsonContentType,
-                CorrelationId = relayed.CorrelationId,
-                MessageId = messageId,
+                CorrelationId = Envelope.FitsProperty(relayed.CorrelationId),
+                MessageId = Envelope.FitsProperty(messageId),
                 Type = type.Name,
                 Headers = headers,
             };

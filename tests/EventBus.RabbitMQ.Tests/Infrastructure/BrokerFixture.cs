@@ -35,8 +35,22 @@ public sealed class BrokerFixture : IAsyncLifetime
             AutomaticRecoveryEnabled = true,
             NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
             ClientProvidedName = "eventbus-tests-admin",
+
+            // The too-large test reads back a dead letter above the client's default 64 MiB frame limit.
+            MaxInboundMessageBodySize = 512 * 1024 * 1024,
         };
-        _connection = await factory.CreateConnectionAsync();
+        try
+        {
+            _connection = await factory.CreateConnectionAsync();
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidOperationException(
+                $"The RabbitMQ bridge tests need the test broker at {Settings}, but it does not answer ({ex.GetBaseException().Message}). " +
+                "Run the tests with ./scripts/test.sh (it starts the broker), or run scripts/rabbitmq.sh start first, with the same " +
+                "EVENTBUS_RABBITMQ_* environment variables.",
+                ex);
+        }
     }
 
     public async Task DisposeAsync()

@@ -63,24 +63,9 @@ public abstract class BrokerTest(BrokerFixture broker) : IAsyncLifetime
         ILoggerFactory? loggerFactory = null)
     {
         var instanceName = NewInstanceName();
-        void Configure(RabbitMQOptions options)
-        {
-            Broker.Settings.ApplyTo(options.Connection);
-            options.Connection.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
-            options.ExchangeName = Exchange;
-            options.InstanceName = instanceName;
-            options.DeclareTopology = false;
-            options.Source = "/eventbus-tests";
-            options.SerializerOptions = new JsonSerializerOptions { TypeInfoResolver = TestJsonContext.Default };
-            rabbit(options);
-        }
-
         if (deploy)
         {
-            var deployment = new RabbitMQOptions();
-            Configure(deployment);
-            Broker.Settings.ApplyDeployUserTo(deployment.Connection);
-            await RabbitMQTopology.DeclareAsync(deployment);
+            await DeployAsync(rabbit);
         }
 
         var builder = Host.CreateApplicationBuilder();
@@ -92,11 +77,33 @@ public abstract class BrokerTest(BrokerFixture broker) : IAsyncLifetime
 
         var eventBus = builder.Services.AddEventBus(busOptions);
         bus?.Invoke(eventBus);
-        eventBus.AddRabbitMQ(Configure);
+        eventBus.AddRabbitMQ(options => Configure(options, instanceName, rabbit));
         var host = builder.Build();
         _hosts.Add(host);
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>The deployment step alone: the deploy-time user declares the topology these options describe
+    /// (exchanges, dead-letter queue, the shared queues of their <c>Consume</c> registrations).</summary>
+    protected async Task DeployAsync(Action<RabbitMQOptions> rabbit)
+    {
+        var deployment = new RabbitMQOptions();
+        Configure(deployment, NewInstanceName(), rabbit);
+        Broker.Settings.ApplyDeployUserTo(deployment.Connection);
+        await RabbitMQTopology.DeclareAsync(deployment);
+    }
+
+    private void Configure(RabbitMQOptions options, string instanceName, Action<RabbitMQOptions> rabbit)
+    {
+        Broker.Settings.ApplyTo(options.Connection);
+        options.Connection.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
+        options.ExchangeName = Exchange;
+        options.InstanceName = instanceName;
+        options.DeclareTopology = false;
+        options.Source = "/eventbus-tests";
+        options.SerializerOptions = new JsonSerializerOptions { TypeInfoResolver = TestJsonContext.Default };
+        rabbit(options);
     }
 
     protected static async Task StopQuietlyAsync(IHost host)
