@@ -40,7 +40,7 @@ public sealed class TlsTests(BrokerFixture broker, ITestOutputHelper output) : B
     {
         await RoundTripAsync("TLS from configuration", rabbit => rabbit.Connection.ReadFrom(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Port"] = Broker.Settings.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Port"] = Broker.Settings.RequireTlsPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["UseTls"] = "true",
             ["TlsServerName"] = "mtls.eventbus.test",
             ["TlsCaFile"] = Broker.Settings.TlsFile("ca.pem"),
@@ -107,7 +107,7 @@ public sealed class TlsTests(BrokerFixture broker, ITestOutputHelper output) : B
     private void UseTls(RabbitMQOptions rabbit, string serverName, string? ca = "ca.pem", string[]? pins = null, bool clientCertificate = false)
     {
         var connection = rabbit.Connection;
-        connection.Port = Broker.Settings.TlsPort;
+        connection.Port = Broker.Settings.RequireTlsPort();
         connection.UseTls = true;
         connection.TlsServerName = serverName;
         connection.ConnectionTimeout = TimeSpan.FromSeconds(20);

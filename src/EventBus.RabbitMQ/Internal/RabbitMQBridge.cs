@@ -377,6 +377,11 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
                 headers[RabbitMQHeaders.Subject] = relayed.Topic;
             }
 
+            if (relayed.Headers.TryGetValue(RabbitMQContextHeaders.UserId, out var sender))
+            {
+                headers[RabbitMQHeaders.OriginalUserId] = sender;
+            }
+
             foreach (var (key, value) in relayed.Headers)
             {
                 if (!Envelope.IsBridgeHeader(key))

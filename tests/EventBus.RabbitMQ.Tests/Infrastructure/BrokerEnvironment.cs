@@ -9,8 +9,8 @@ namespace EventBus.RabbitMQ.Tests.Infrastructure;
 public sealed record BrokerSettings(
     string Host,
     int Port,
-    int TlsPort,
-    string TlsDirectory,
+    int? TlsPort,
+    string? TlsDirectory,
     string VirtualHost,
     string User,
     string Password,
@@ -34,8 +34,15 @@ public sealed record BrokerSettings(
         connection.Password = DeployPassword;
     }
 
+    /// <summary>The AMQPS port; fails with what to do when the node has no TLS listener.</summary>
+    public int RequireTlsPort() => TlsPort ?? throw NoTls();
+
     /// <summary>A file the script made in the TLS folder (<c>ca.pem</c>, <c>client.pem</c>...).</summary>
-    public string TlsFile(string name) => Path.Combine(TlsDirectory, name);
+    public string TlsFile(string name) => Path.Combine(TlsDirectory ?? throw NoTls(), name);
+
+    private static InvalidOperationException NoTls() => new(
+        "The test broker has no TLS listener: scripts/rabbitmq.sh makes its certificates with openssl, which is not installed. " +
+        "Run scripts/rabbitmq.sh install (it installs openssl), then scripts/rabbitmq.sh stop && scripts/rabbitmq.sh start.");
 
     /// <summary>Never print the passwords, even in a test failure.</summary>
     public override string ToString() => $"amqp://{User}:***@{Host}:{Port}/{VirtualHost} (deploy user {DeployUser}, TLS on {TlsPort})";
@@ -78,11 +85,16 @@ public static class BrokerEnvironment
             ? value
             : throw new InvalidOperationException($"The connection file {path} has no {key}; run scripts/rabbitmq.sh start to rewrite it.");
 
+        // Empty when the node has no TLS listener (no openssl); present, perhaps empty, since the script writes it.
+        string? Optional(string key) => values.TryGetValue(key, out var value)
+            ? value.Length > 0 ? value : null
+            : throw new InvalidOperationException($"The connection file {path} has no {key}; run scripts/rabbitmq.sh start to rewrite it.");
+
         return new BrokerSettings(
             Get("EVENTBUS_RABBITMQ_HOST"),
             int.Parse(Get("EVENTBUS_RABBITMQ_PORT"), CultureInfo.InvariantCulture),
-            int.Parse(Get("EVENTBUS_RABBITMQ_TLS_PORT"), CultureInfo.InvariantCulture),
-            Get("EVENTBUS_RABBITMQ_TLS_DIR"),
+            Optional("EVENTBUS_RABBITMQ_TLS_PORT") is { } tlsPort ? int.Parse(tlsPort, CultureInfo.InvariantCulture) : null,
+            Optional("EVENTBUS_RABBITMQ_TLS_DIR"),
             Get("EVENTBUS_RABBITMQ_VHOST"),
             Get("EVENTBUS_RABBITMQ_USER"),
             Get("EVENTBUS_RABBITMQ_PASSWORD"),
