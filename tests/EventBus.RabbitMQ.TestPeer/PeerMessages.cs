@@ -8,8 +8,9 @@ public sealed record Ping(int Number, string Text);
 /// <summary>The peer's answer: which ping, which process, and the trace id the peer's handler saw.</summary>
 public sealed record Pong(int Number, string Text, int ProcessId, string TraceId, string? CorrelationId, string? SenderMessageId);
 
-/// <summary>A unit of work for the peer's consume mode.</summary>
-public sealed record PeerJob(int Number);
+/// <summary>A unit of work for the peer's consume mode. The peer never finishes a job marked <paramref name="Hold"/>
+/// (it stays unacknowledged in its hands); any other consumer handles it like the rest.</summary>
+public sealed record PeerJob(int Number, bool Hold = false);
 
 /// <summary>Source-generated JSON metadata: the bridge never needs reflection for these.</summary>
 [JsonSerializable(typeof(Ping))]

@@ -66,7 +66,13 @@ return 0;
 
 static async ValueTask HandleJobAsync(PeerJob job, EventContext context, CancellationToken cancellationToken)
 {
-    // Slow enough that a kill lands in the middle of the stream, with deliveries in hand.
+    // A held job keeps a delivery in hand, unacknowledged, for as long as the peer lives.
+    if (job.Hold)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    // Slow enough that a kill lands in the middle of the stream, with more deliveries in hand.
     await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
     lock (Console.Out)
     {
