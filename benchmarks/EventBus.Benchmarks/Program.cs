@@ -8,6 +8,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EventBus.Benchmarks.Infrastructure;
 using EventBus.Benchmarks.Reporting;
 using EventBus.Benchmarks.RoundRobin;
+using EventBus.Benchmarks.ScaleCurves;
 using EventBus.Benchmarks.Suites;
 using Perfolizer.Horology;
 
@@ -23,6 +24,8 @@ namespace EventBus.Benchmarks;
 /// <item><c>--subscription-memory [results-dir]</c>: only the idle-subscription memory measurement.</item>
 /// <item><c>--round-robin [options]</c>: the cross-thread suites as interleaved rounds with paired ratios
 /// (<see cref="RoundRobinRunner"/>; <c>--round-robin --help</c> lists the options).</item>
+/// <item><c>--scale [options]</c>: the scale curves, subscribe/unsubscribe cost and per-subscriber inline
+/// publish cost against the subscription count (<see cref="ScaleCurvesRunner"/>).</item>
 /// </list>
 /// </summary>
 public static class Program
@@ -40,6 +43,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "--round-robin")
         {
             return RoundRobinRunner.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "--scale")
+        {
+            return ScaleCurvesRunner.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "--subscription-memory")
