@@ -15,6 +15,12 @@ public sealed record ScaleCurvesOptions : IHarnessOptions
     /// <summary>A subscribe point is skipped when its timed operations, predicted from the last point as if each grew with N, would take longer.</summary>
     public double BudgetSeconds { get; init; } = 120;
 
+    /// <summary>At most this many trials of a subscribe point, combined by their median.</summary>
+    public int Trials { get; init; } = 5;
+
+    /// <summary>Further trials of a subscribe point start only while its trials so far took less than this.</summary>
+    public double TrialSeconds { get; init; } = 3;
+
     public IReadOnlyList<int> PublishCounts { get; init; } = [1, 16, 64, 256, 1_024, 4_096, 16_384];
 
     /// <summary>Deliveries per timed batch of the publish curve (publishes = this / N, at least one).</summary>
@@ -46,6 +52,8 @@ public sealed record ScaleCurvesOptions : IHarnessOptions
         .AppendLine("Subscribe curve: N inline subscriptions on one route, subscribed then unsubscribed (shuffled order).")
         .AppendLine("  --subscribe-counts LIST  N values (default 1,3,10,30,100,300,1000,3000,10000,30000,100000)")
         .AppendLine("  --min-ops N              repeat a point on fresh buses until N subscriptions were timed (default 10000)")
+        .AppendLine("  --trials N / --trial-s S repeat a point up to N times (default 5) while its trials took under S seconds")
+        .AppendLine("                           (default 3); each figure is the median over the trials")
         .AppendLine("  --budget-s S             skip a point whose predicted time exceeds S seconds (default 120; 0: never). The prediction")
         .AppendLine("                           takes the last point's ns per operation as growing in proportion to N (copy-on-write)")
         .AppendLine("  --no-subscribe           skip this curve")
@@ -65,7 +73,7 @@ public sealed record ScaleCurvesOptions : IHarnessOptions
     public static ScaleCurvesOptions Parse(IReadOnlyList<string> args)
     {
         var line = OptionReader.Parse(args,
-            ["--subscribe-counts", "--min-ops", "--budget-s", "--publish-counts", "--publish-deliveries", "--rounds", "--warmup", "--warmup-s",
+            ["--subscribe-counts", "--min-ops", "--trials", "--trial-s", "--budget-s", "--publish-counts", "--publish-deliveries", "--rounds", "--warmup", "--warmup-s",
                 "--reference", "--out", "--name", "--note"],
             ["--no-subscribe", "--no-publish"]);
         var d = new ScaleCurvesOptions();
@@ -80,6 +88,8 @@ public sealed record ScaleCurvesOptions : IHarnessOptions
         {
             SubscribeCounts = line.Wholes("--subscribe-counts", [.. d.SubscribeCounts], min: 1, max: 10_000_000),
             MinimumOperations = line.Whole("--min-ops", d.MinimumOperations, min: 1),
+            Trials = line.Whole("--trials", d.Trials, min: 1),
+            TrialSeconds = line.Number("--trial-s", d.TrialSeconds, min: 0),
             BudgetSeconds = line.Number("--budget-s", d.BudgetSeconds, min: 0),
             PublishCounts = publishCounts,
             PublishDeliveries = line.Whole("--publish-deliveries", d.PublishDeliveries, min: 1),
@@ -96,7 +106,7 @@ public sealed record ScaleCurvesOptions : IHarnessOptions
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"--subscribe-counts {string.Join(',', SubscribeCounts)} --min-ops {MinimumOperations} --budget-s {BudgetSeconds} " +
+        $"--subscribe-counts {string.Join(',', SubscribeCounts)} --min-ops {MinimumOperations} --trials {Trials} --trial-s {TrialSeconds} --budget-s {BudgetSeconds} " +
         $"--publish-counts {string.Join(',', PublishCounts)} --publish-deliveries {PublishDeliveries} --rounds {Rounds} " +
         $"--warmup {WarmupRounds} --warmup-s {WarmupSeconds} --reference {Reference}{(SkipSubscribe ? " --no-subscribe" : "")}{(SkipPublish ? " --no-publish" : "")}");
 }

@@ -48,14 +48,36 @@ public static class SubscribeCurve
                 continue;
             }
 
-            last = MeasureOne(n, repetitions);
+            last = MeasureTrials(n, repetitions, options);
             points.Add(last);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"subscribe N={n:N0} x{repetitions}: {last.SubscribeNs:F0} ns/subscribe ({last.SubscribeLastTenthNs:F0} at N), " +
+                $"subscribe N={n:N0} x{repetitions}, {last.Trials} trials: {last.SubscribeNs:F0} ns/subscribe ({last.SubscribeLastTenthNs:F0} at N), " +
                 $"{last.UnsubscribeNs:F0} ns/unsubscribe, {last.SubscribeBytesPerSubscription:N0} B allocated per subscription, {last.Seconds:F1} s"));
         }
 
         return points;
+    }
+
+    /// <summary>
+    /// Up to <see cref="ScaleCurvesOptions.Trials"/> trials of a point while they take under
+    /// <see cref="ScaleCurvesOptions.TrialSeconds"/> in all (at least one), combined by the median of
+    /// each column: a trial that another process interrupted does not decide the point.
+    /// </summary>
+    private static SubscribePoint MeasureTrials(int n, int repetitions, ScaleCurvesOptions options)
+    {
+        var trials = new List<SubscribePoint>();
+        var seconds = 0.0;
+        do
+        {
+            trials.Add(MeasureOne(n, repetitions));
+            seconds += trials[^1].Seconds;
+        }
+        while (trials.Count < options.Trials && seconds < options.TrialSeconds);
+
+        double Median(Func<SubscribePoint, double> column) => Distribution.Of(trials.Select(column)).Median;
+        return new SubscribePoint(n, repetitions, Median(p => p.SubscribeNs), Median(p => p.SubscribeLastTenthNs),
+            Median(p => p.UnsubscribeNs), Median(p => p.UnsubscribeFirstTenthNs), Median(p => p.SubscribeBytes),
+            Median(p => p.RetainedBytesPerSubscription), Median(p => p.UnsubscribeBytes), seconds, Trials: trials.Count);
     }
 
     private static int Repetitions(int n, int minimumOperations) => Math.Max(1, (minimumOperations + n - 1) / n);
