@@ -8,7 +8,7 @@ using EventBus.Sqlite.Storage;
 //   run <database> <first number> <producers> <workers>   enqueue and handle until killed
 //   drain <database> <workers>                       handle until the queue is empty, then exit 0
 // Lines: READY <in flight at open> <redelivered> ; | E <number> ; (the enqueue returned) |
-//        P <number> <attempts> <redelivered 0/1> ; (the handler succeeded) | DRAINED ;
+//        P <number> <producer> <attempts> <redelivered 0/1> ; (the handler succeeded) | DRAINED ;
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: hold|run|drain <database> ...");
@@ -33,7 +33,7 @@ await using var driver = new StoreTestDriver<CrashItem>(
     static item =>
     {
         CrashPlan.Attempt(item);
-        Console.Out.WriteLine($"P {item.Item.Number} {item.Attempts} {(item.Redelivered ? 1 : 0)} ;");
+        Console.Out.WriteLine($"P {item.Item.Number} {item.Item.Producer} {item.Attempts} {(item.Redelivered ? 1 : 0)} ;");
         return ValueTask.CompletedTask;
     },
     workers,
