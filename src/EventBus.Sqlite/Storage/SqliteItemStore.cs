@@ -55,7 +55,7 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
 
         var now = Database.TimeProvider.GetUtcNow();
         var operation = new EnqueueOperation(this, NewMessageId(now), partitionKey, Format.SchemaVersion, payload, Timestamps.ToStored(now));
-        return Database.TrySubmit(operation, out var refused) ? new ValueTask(operation.Task) : ValueTask.FromException(refused);
+        return new ValueTask(Run(operation).AsTask());
     }
 
     /// <summary>The transactional outbox: writes an item inside the caller's own transaction on the same database
@@ -90,10 +90,7 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
         var now = Database.TimeProvider.GetUtcNow();
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO eventbus_items (queue, message_id, partition_key, schema_version, payload, enqueued_at, due_at)
-            VALUES ($queue, $message_id, $partition_key, $schema_version, $payload, $enqueued_at, $enqueued_at)
-            """;
+        insert.CommandText = StoreCommands.InsertSql;
         insert.Parameters.AddWithValue("$queue", QueueName);
         insert.Parameters.AddWithValue("$message_id", NewMessageId(now));
         insert.Parameters.AddWithValue("$partition_key", (object?)partitionKey ?? DBNull.Value);
@@ -115,9 +112,7 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
         }
 
         var operation = new ClaimOperation<T>(this, maxCount);
-        return Database.TrySubmit(operation, out var refused)
-            ? new ValueTask<IReadOnlyList<DurableItem<T>>>(operation.Task)
-            : ValueTask.FromException<IReadOnlyList<DurableItem<T>>>(refused);
+        return Run(operation);
     }
 
     /// <inheritdoc />
@@ -160,9 +155,7 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
     internal ValueTask<DurableQueueCounts> CountAsync()
     {
         var operation = new CountOperation(this);
-        return Database.TrySubmit(operation, out var refused)
-            ? new ValueTask<DurableQueueCounts>(operation.Task)
-            : ValueTask.FromException<DurableQueueCounts>(refused);
+        return Run(operation);
     }
 
     /// <summary>Reads up to <paramref name="maxCount"/> of this queue's dead letters, oldest first.</summary>
@@ -172,9 +165,7 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         var operation = new ReadDeadLettersOperation(this, maxCount);
-        return Database.TrySubmit(operation, out var refused)
-            ? new ValueTask<IReadOnlyList<DurableDeadLetter>>(operation.Task)
-            : ValueTask.FromException<IReadOnlyList<DurableDeadLetter>>(refused);
+        return Run(operation);
     }
 
     /// <summary>Moves dead letters back into the queue (as new rows at its end, due now, attempts 0); all of this
@@ -184,9 +175,7 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
     internal ValueTask<int> RedriveDeadLettersAsync(IReadOnlyCollection<long>? deadLetterIds = null)
     {
         var operation = new RedriveOperation(this, deadLetterIds is null ? null : [.. deadLetterIds]);
-        return Database.TrySubmit(operation, out var refused)
-            ? new ValueTask<int>(operation.Task)
-            : ValueTask.FromException<int>(refused);
+        return Run(operation);
     }
 
     /// <summary>Builds the leased item for a claimed row (writer thread; published when the claim commits).</summary>
@@ -231,6 +220,12 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
                 : $"The lease of item {item.Id} of queue '{QueueName}' has already ended (acknowledged, dead-lettered, released or returned to the store).");
         }
     }
+
+    /// <summary>Hands an operation to the writer; its task, or a faulted one when the database is closed.</summary>
+    private ValueTask<TResult> Run<TResult>(StoreOperation<TResult> operation) =>
+        Database.TrySubmit(operation, out var refused)
+            ? new ValueTask<TResult>(operation.Task)
+            : ValueTask.FromException<TResult>(refused);
 
     private ValueTask Submit(StoreOperation<bool> operation, DurableItem<T> item)
     {

@@ -15,6 +15,12 @@ internal sealed class StoreCommands : IDisposable
     // BusyTimeout) decides what to do.
     internal const int SurfaceBusyAtOnce = -1;
 
+    /// <summary>Inserts an item, due at once. Also run by the outbox on the caller's own connection.</summary>
+    internal const string InsertSql = """
+        INSERT INTO eventbus_items (queue, message_id, partition_key, schema_version, payload, enqueued_at, due_at)
+        VALUES ($queue, $message_id, $partition_key, $schema_version, $payload, $enqueued_at, $enqueued_at)
+        """;
+
     private readonly List<SqliteCommand> _all = [];
 
     internal StoreCommands(SqliteConnection connection)
@@ -23,10 +29,7 @@ internal sealed class StoreCommands : IDisposable
         BeginDeferred = Create(connection, "BEGIN DEFERRED");
         Commit = Create(connection, "COMMIT");
         Rollback = Create(connection, "ROLLBACK");
-        Insert = Create(connection, """
-            INSERT INTO eventbus_items (queue, message_id, partition_key, schema_version, payload, enqueued_at, due_at)
-            VALUES ($queue, $message_id, $partition_key, $schema_version, $payload, $enqueued_at, $enqueued_at)
-            """, "$queue", "$message_id", "$partition_key", "$schema_version", "$payload", "$enqueued_at");
+        Insert = Create(connection, InsertSql, "$queue", "$message_id", "$partition_key", "$schema_version", "$payload", "$enqueued_at");
         Delete = Create(connection, "DELETE FROM eventbus_items WHERE id = $id AND leased = 1", "$id");
         RecordFailure = Create(connection, """
             UPDATE eventbus_items
