@@ -1,6 +1,7 @@
-// A user's program: pub/sub, a work queue and the Generic Host, consumed as packages. It exits with 0
-// only when every event and item reached its handler exactly once; scripts/package-smoke.sh runs it
-// as a normal (JIT) program and as a native AOT binary.
+// A user's program: pub/sub, a work queue and the Generic Host, consumed as packages, with the handler
+// classes registered by the source-generated AddEventBusHandlers(). It exits with 0 only when every event
+// and item reached its handler exactly once; scripts/package-smoke.sh runs it as a normal (JIT) program
+// and as a native AOT binary.
 using System.Collections.Concurrent;
 using EventBus;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,10 +14,10 @@ var ledger = new Ledger(Orders);
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(ledger);
+// AddEventBusHandlers() is written at compile time by the generator the EventBus.DependencyInjection
+// package carries in its analyzers folder: this line compiles only if the packed generator ran.
 builder.Services.AddEventBus(options => options.DrainTimeout = TimeSpan.FromSeconds(30))
-    .AddHandler<OrderPlaced, ReserveStock>()
-    .AddHandler<OrderPlaced, RequestPayment>(o => o.MaxConcurrency = 2)
-    .AddWorkQueue<ChargeCard, ChargeCardHandler>(o => o.WorkerCount = 2);
+    .AddEventBusHandlers();
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -84,12 +85,14 @@ public sealed class ReserveStock(Ledger ledger) : IEventHandler<OrderPlaced>
     }
 }
 
+[EventBusHandler(Concurrency = 2)]
 public sealed class RequestPayment(IWorkQueue<ChargeCard> payments) : IEventHandler<OrderPlaced>
 {
     public ValueTask HandleAsync(OrderPlaced @event, EventContext context, CancellationToken cancellationToken) =>
         payments.EnqueueAsync(new ChargeCard(@event.Id, @event.Total), cancellationToken);
 }
 
+[EventBusHandler(Concurrency = 2)]
 public sealed class ChargeCardHandler(Ledger ledger) : IWorkItemHandler<ChargeCard>
 {
     public async ValueTask HandleAsync(ChargeCard item, EventContext context, CancellationToken cancellationToken)
