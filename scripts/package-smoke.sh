@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Packs EventBus, EventBus.DependencyInjection (with its handler-discovery generator) and EventBus.RabbitMQ,
-# then builds tests/PackageSmoke against the first two packages (from a local folder feed, restored into
-# a fresh package cache so nothing stale is used) and runs it twice: as a normal program and as a native
-# AOT binary. The bridge is only packed here: it needs a broker, and its tests run in scripts/test.sh.
+# Packs EventBus, EventBus.DependencyInjection (with its handler-discovery generator), EventBus.HealthChecks
+# and EventBus.RabbitMQ, then builds tests/PackageSmoke against the first three (from a local folder feed,
+# restored into a fresh package cache so nothing stale is used) and runs it twice: as a normal program and
+# as a native AOT binary. The bridge is only packed here: it needs a broker, and its tests run in
+# scripts/test.sh.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,6 +15,7 @@ rm -rf "$packages" "$cache" tests/PackageSmoke/bin tests/PackageSmoke/obj
 echo "== pack"
 dotnet pack src/EventBus/EventBus.csproj -c Release -o "$packages" --nologo
 dotnet pack src/EventBus.DependencyInjection/EventBus.DependencyInjection.csproj -c Release -o "$packages" --nologo
+dotnet pack src/EventBus.HealthChecks/EventBus.HealthChecks.csproj -c Release -o "$packages" --nologo
 dotnet pack src/EventBus.RabbitMQ/EventBus.RabbitMQ.csproj -c Release -o "$packages" --nologo
 version=$(dotnet msbuild src/EventBus/EventBus.csproj -getProperty:Version)
 ls -1 "$packages"

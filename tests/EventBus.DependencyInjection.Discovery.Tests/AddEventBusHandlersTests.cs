@@ -32,6 +32,7 @@ public sealed class AddEventBusHandlersTests
             ("CancellationLog", "OrderCancelled", null, DeliveryMode.Queued),
             ("ArchiveInvoice", "InvoiceIssued", "invoices", DeliveryMode.Queued),
         }, "the abstract base class and the excluded class are not registered");
+        bus.Subscriptions.Single(s => s.Name == "vip-desk").Capacity.Should().Be(64, "Capacity = 64 reached the subscription");
         provider.GetServices<IRegisteredWorkQueue>().Select(q => q.Name).Should().BeEquivalentTo(["ChargeCard", "refunds"]);
         provider.GetRequiredService<WorkQueue<ChargeCard>>().WorkerCount.Should().Be(3, "Concurrency = 3 is the queue's worker count");
         provider.GetRequiredKeyedService<IWorkQueue<ChargeCard>>("refunds").Should().NotBeNull();

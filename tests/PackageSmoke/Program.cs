@@ -1,10 +1,11 @@
-// A user's program: pub/sub, a work queue and the Generic Host, consumed as packages, with the handler
-// classes registered by the source-generated AddEventBusHandlers(). It exits with 0 only when every event
-// and item reached its handler exactly once; scripts/package-smoke.sh runs it as a normal (JIT) program
-// and as a native AOT binary.
+// A user's program: pub/sub, a work queue, a health check and the Generic Host, consumed as packages, with
+// the handler classes registered by the source-generated AddEventBusHandlers(). It exits with 0 only when
+// every event and item reached its handler exactly once and the health check ran; scripts/package-smoke.sh
+// runs it as a normal (JIT) program and as a native AOT binary.
 using System.Collections.Concurrent;
 using EventBus;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ builder.Services.AddSingleton(ledger);
 // package carries in its analyzers folder: this line compiles only if the packed generator ran.
 builder.Services.AddEventBus(options => options.DrainTimeout = TimeSpan.FromSeconds(30))
     .AddEventBusHandlers();
+builder.Services.AddHealthChecks().AddEventBus();
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -37,14 +39,17 @@ for (var i = 1; i <= Orders; i++)
 }
 
 await ledger.AllCharged.WaitAsync(TimeSpan.FromSeconds(60));
+var health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 await host.StopAsync();
 
 var ok = ledger.Reserved.Count == Orders && ledger.Charged.Count == Orders && ledger.Audited.Count == Orders
-    && ledger.Charged.Distinct().Count() == Orders && Volatile.Read(ref ticks) == Orders;
+    && ledger.Charged.Distinct().Count() == Orders && Volatile.Read(ref ticks) == Orders
+    && health.Entries["eventbus"].Status != HealthStatus.Unhealthy;
 // The script says how it ran this build (the AOT feature switches are set for the JIT run too).
 var mode = args.Length > 0 ? args[0] : "jit";
 Console.WriteLine($"package smoke ({mode}): " +
-    $"{ledger.Reserved.Count} reserved, {ledger.Charged.Count} charged once each, {ledger.Audited.Count} audited, {ticks} ticks: {(ok ? "ok" : "FAILED")}");
+    $"{ledger.Reserved.Count} reserved, {ledger.Charged.Count} charged once each, {ledger.Audited.Count} audited, {ticks} ticks, " +
+    $"health {health.Entries["eventbus"].Status} ({health.Entries["eventbus"].Description}): {(ok ? "ok" : "FAILED")}");
 return ok ? 0 : 1;
 
 public sealed record OrderPlaced(int Id, decimal Total);
