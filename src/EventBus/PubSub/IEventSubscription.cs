@@ -28,6 +28,10 @@ public interface IEventSubscription : IDisposable, IAsyncDisposable
     /// <summary>Events buffered and not yet handed to the handler (always 0 for inline).</summary>
     int PendingCount { get; }
 
+    /// <summary>How many events a queued subscription buffers (<see cref="SubscriptionOptions.Capacity"/>);
+    /// <see cref="PendingCount"/> can exceed it by what waits in the overflow. 0 for inline, which has no buffer.</summary>
+    int Capacity { get; }
+
     /// <summary>Whether the subscription still receives events.</summary>
     bool IsActive { get; }
 

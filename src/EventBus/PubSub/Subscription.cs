@@ -35,6 +35,7 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         Sequence = sequence;
         _name = options.Name;
         Topic = options.Topic;
+        Capacity = options.Mode == DeliveryMode.Queued ? options.Capacity : 0;
         _retryPolicy = options.RetryPolicy;
         _deadLetterSink = options.DeadLetterSink;
     }
@@ -50,6 +51,8 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
     public abstract DeliveryMode Mode { get; }
 
     public abstract int PendingCount { get; }
+
+    public int Capacity { get; }
 
     public bool IsActive => Volatile.Read(ref _stopClaimed) == 0 && !Bus.IsClosed;
 
