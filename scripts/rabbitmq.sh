@@ -6,9 +6,10 @@
 # started in the background without systemd or the Debian init script.
 #
 # Usage: scripts/rabbitmq.sh install|start|stop|status|env|reset
-#   install  apt-get install rabbitmq-server unless it is already installed
+#   install  apt-get install rabbitmq-server (and the openssl CLI) unless
+#            they are already installed
 #   start    start the node (no-op if it already runs), provision the test
-#            vhost and user, write the connection env file (mode 600)
+#            vhost and its two users, write the connection env file (mode 600)
 #   stop     stop the node and make sure none of its processes is left
 #   status   say whether the node is running (exit 0 if it is, 3 if not)
 #   env      print the path of the connection env file (exit 1 if missing)
@@ -18,11 +19,36 @@
 #   EVENTBUS_RABBITMQ_DIR            state folder     (default: <repo>/.rabbitmq)
 #   EVENTBUS_RABBITMQ_NODE           node name        (default: eventbus-test@localhost)
 #   EVENTBUS_RABBITMQ_PORT           AMQP port        (default: 5672; dist port = +20000)
+#   EVENTBUS_RABBITMQ_TLS_PORT       AMQPS port       (default: 5671)
 #   EVENTBUS_RABBITMQ_EPMD_PORT      private epmd port (default: 14369)
 #   EVENTBUS_RABBITMQ_START_TIMEOUT  seconds to wait for boot (default: 120)
 #
-# The env file holds EVENTBUS_RABBITMQ_HOST, _PORT, _VHOST, _USER, _PASSWORD as
-# plain KEY=VALUE lines, so both `source` and a line parser can read it.
+# Two users, the split a deployment should make (docs/rabbitmq.md, Security):
+#   eventbus-deploy  deploy time: declares and deletes the tests' exchanges and
+#                    queues, reads the dead letters
+#   eventbus-test    run time (what the bridge runs as): declares only an
+#                    instance's own queue, publishes to the exchanges, binds its
+#                    own queue, consumes the shared and its own queues; it can
+#                    neither declare nor delete an exchange or a shared queue,
+#                    nor read the dead letters
+# Both are confined to names starting with eventbus-test- on the eventbus-tests
+# vhost, and have no rights anywhere else; guest is deleted.
+#
+# TLS: certificates are made with openssl on the first start (and again when
+# the server certificate nears its end) in <state folder>/tls: a test CA,
+# an unrelated CA, a server certificate for localhost/127.0.0.1 and
+# mtls.eventbus.test, an expired one presented for expired.eventbus.test
+# (SNI), and a client certificate. The AMQPS listener asks for a client
+# certificate and checks it against the test CA; for mtls.eventbus.test it
+# requires one.
+#
+# The broker refuses messages above 80 MiB (max_message_size): above the .NET
+# client's former 64 MiB frame limit, so that a test can prove the bridge
+# dead-letters such a message instead of dropping its connection.
+#
+# The env file holds EVENTBUS_RABBITMQ_HOST, _PORT, _TLS_PORT, _TLS_DIR,
+# _VHOST, _USER, _PASSWORD, _DEPLOY_USER and _DEPLOY_PASSWORD as plain
+# KEY=VALUE lines, so both `source` and a line parser can read it.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,11 +56,18 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASE_DIR="${EVENTBUS_RABBITMQ_DIR:-$REPO_ROOT/.rabbitmq}"
 NODE_NAME="${EVENTBUS_RABBITMQ_NODE:-eventbus-test@localhost}"
 AMQP_PORT="${EVENTBUS_RABBITMQ_PORT:-5672}"
+TLS_PORT="${EVENTBUS_RABBITMQ_TLS_PORT:-5671}"
 EPMD_PORT="${EVENTBUS_RABBITMQ_EPMD_PORT:-14369}"
 START_TIMEOUT="${EVENTBUS_RABBITMQ_START_TIMEOUT:-120}"
 BIND_ADDRESS="127.0.0.1"
 VHOST="eventbus-tests"
-TEST_USER="eventbus-test"
+TEST_USER="eventbus-test"        # run time
+DEPLOY_USER="eventbus-deploy"    # deploy time
+# Every test names its exchange eventbus-test-<hex>, its shared queues
+# <exchange>.<name>, its instances instance-<hex> (queue <exchange>.instance-<hex>),
+# and the dead letters go to <exchange>.dead-letter (exchange and queue).
+RESOURCE_PREFIX='^eventbus-test-[0-9a-f]+'
+MAX_MESSAGE_SIZE=$((80 * 1024 * 1024))
 
 # Call the real scripts, not the /usr/sbin wrappers: those `su` to the
 # `rabbitmq` system user and `cd /var/lib/rabbitmq`, i.e. they drive the
@@ -47,6 +80,7 @@ DATA_DIR="$BASE_DIR/data"
 LOG_DIR="$BASE_DIR/log"
 PID_FILE="$BASE_DIR/rabbitmq.pid"  # written by the Erlang VM itself
 ENV_FILE="$BASE_DIR/connection.env"
+TLS_DIR="$BASE_DIR/tls"
 STARTUP_LOG="$LOG_DIR/startup.log" # stdout/stderr of rabbitmq-server
 
 log() { printf 'rabbitmq.sh: %s\n' "$*" >&2; }
@@ -141,6 +175,11 @@ port_in_use() { (exec 3<>"/dev/tcp/$BIND_ADDRESS/$1") 2>/dev/null; }
 cmd_install() {
   if is_installed; then
     log "rabbitmq-server already installed ($(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown version))"
+    if ! command -v openssl >/dev/null 2>&1; then
+      log "installing the openssl CLI (the TLS tests' certificates are made with it)"
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssl
+    fi
     return 0
   fi
   # The package's postinst would start the *system* node (all interfaces,
@@ -154,11 +193,70 @@ cmd_install() {
   fi
   log "installing rabbitmq-server from the Debian archive"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rabbitmq-server
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rabbitmq-server openssl
   if [[ -n $added_policy ]]; then as_root rm -f "$policy"; trap - EXIT; fi
   is_installed || die "rabbitmq-server installed but $RABBITMQ_BIN is missing"
   log "installed rabbitmq-server $(dpkg-query -W -f='${Version}' rabbitmq-server)"
 }
+
+# The TLS material of the test node, made with openssl: kept across starts of
+# the same state folder, made again when missing or when the server
+# certificate ends within two days. EC P-256 keys: quick to make.
+make_certificates() {
+  if [[ -s $TLS_DIR/server.pem && -s $TLS_DIR/client.pem && -s $TLS_DIR/expired.pem && -s $TLS_DIR/other-ca.pem ]] &&
+     openssl x509 -checkend 172800 -noout -in "$TLS_DIR/server.pem" >/dev/null 2>&1; then
+    return 0
+  fi
+  log "making the test TLS certificates in $TLS_DIR"
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR/ca-db"
+  chmod 700 "$TLS_DIR"
+  (
+    set -e
+    cd "$TLS_DIR"
+    umask 077
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    ca() { # $1 = file stem, $2 = common name
+      key "$1.key"
+      openssl req -x509 -new -key "$1.key" -out "$1.pem" -days 3650 -subj "/CN=$2" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    }
+    leaf() { # $1 = file stem, $2 = common name, $3 = extended key usage, $4 = subjectAltName or ""
+      key "$1.key"
+      openssl req -new -key "$1.key" -subj "/CN=$2" -out "$1.csr" 2>/dev/null
+      {
+        echo "basicConstraints=CA:FALSE"
+        echo "keyUsage=critical,digitalSignature"
+        echo "extendedKeyUsage=$3"
+        if [[ -n $4 ]]; then echo "subjectAltName=$4"; fi
+      } > "$1.ext"
+    }
+    ca ca "EventBus test CA"
+    ca other-ca "Unrelated test CA"   # trusted by nobody here: the wrong-CA test
+    leaf server localhost serverAuth "DNS:localhost,IP:127.0.0.1,DNS:mtls.eventbus.test"
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile server.ext -out server.pem 2>/dev/null
+    leaf client eventbus-test-client clientAuth ""
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile client.ext -out client.pem 2>/dev/null
+    # `openssl x509` cannot back-date; `openssl ca` can.
+    leaf expired expired.eventbus.test serverAuth "DNS:expired.eventbus.test"
+    : > ca-db/index.txt
+    echo 1000 > ca-db/serial
+    printf '%s\n' '[ca]' 'default_ca = test_ca' '[test_ca]' 'database = ca-db/index.txt' \
+      'serial = ca-db/serial' 'new_certs_dir = ca-db' 'default_md = sha256' 'policy = any' \
+      'unique_subject = no' '[any]' 'commonName = supplied' > ca.cnf
+    openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem \
+      -startdate 20200101000000Z -enddate 20200102000000Z -extfile expired.ext -notext >/dev/null 2>&1
+    rm -f ./*.csr ./*.ext ca.cnf ca.srl
+    rm -rf ca-db
+    # Public parts readable by the test process; keys stay 600.
+    chmod 644 ./*.pem
+  ) || die "could not make the TLS certificates in $TLS_DIR"
+}
+
+# An Erlang string literal of a path.
+erl_string() { local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"; }
 
 # Our config files are rewritten on every start; data and cookie are kept.
 write_config() {
@@ -170,49 +268,114 @@ write_config() {
   chmod 400 "$HOME_DIR/.erlang.cookie"   # Erlang refuses a group/world-readable cookie
   : > "$CONF_DIR/rabbitmq-env.conf"
   echo '[].' > "$CONF_DIR/enabled_plugins"   # no plugins: AMQP 0-9-1 only
-  echo '[].' > "$CONF_DIR/advanced.config"
+  local tls_listener=""
+  if ! command -v openssl >/dev/null 2>&1; then
+    # Without TLS the other tests still run; the TLS tests fail saying why.
+    log "warning: openssl is not installed, so the node gets no TLS listener (run: $0 install)"
+    rm -rf "$TLS_DIR"
+    echo '[].' > "$CONF_DIR/advanced.config"
+  else
+    make_certificates
+    tls_listener="listeners.ssl.default = $BIND_ADDRESS:$TLS_PORT"
+    # TLS options live here rather than in rabbitmq.conf: per-name (SNI)
+    # certificates and peer checks have no rabbitmq.conf keys.
+    cat > "$CONF_DIR/advanced.config" <<EOF
+%% Generated by scripts/rabbitmq.sh; rewritten on every start.
+[{rabbit, [
+  {ssl_options, [
+    {cacertfile, $(erl_string "$TLS_DIR/ca.pem")},
+    {certfile, $(erl_string "$TLS_DIR/server.pem")},
+    {keyfile, $(erl_string "$TLS_DIR/server.key")},
+    {versions, ['tlsv1.3', 'tlsv1.2']},
+    {verify, verify_peer},
+    {fail_if_no_peer_cert, false},
+    {sni_hosts, [
+      {"expired.eventbus.test", [{certfile, $(erl_string "$TLS_DIR/expired.pem")},
+                                 {keyfile, $(erl_string "$TLS_DIR/expired.key")}]},
+      {"mtls.eventbus.test", [{verify, verify_peer}, {fail_if_no_peer_cert, true}]}
+    ]}
+  ]}
+]}].
+EOF
+  fi
   cat > "$CONF_DIR/rabbitmq.conf" <<EOF
 # Generated by scripts/rabbitmq.sh; rewritten on every start.
 listeners.tcp.default = $BIND_ADDRESS:$AMQP_PORT
+$tls_listener
+max_message_size = $MAX_MESSAGE_SIZE
 loopback_users.guest = true
 log.console = false
 EOF
 }
 
-# Create the vhost and user (idempotent), remove guest, write the env file.
-provision() {
+# The password of a user from the env file, so that it survives restarts of the
+# same state folder (clients recover their connections); else a new one.
+kept_password() { # $1 = env key
   local password=""
-  # Keep the password across restarts of the same state folder so that clients
-  # can recover their connections; `reset` makes a new one.
   if [[ -s $ENV_FILE ]]; then
-    password="$(sed -n 's/^EVENTBUS_RABBITMQ_PASSWORD=//p' "$ENV_FILE")"
+    password="$(sed -n "s/^$1=//p" "$ENV_FILE")"
   fi
   [[ -n $password ]] || password="$(random_string 32)"
+  printf '%s' "$password"
+}
 
-  local users
-  users="$(ctl -q list_users --no-table-headers | cut -f1)"
-  ctl -q add_vhost "$VHOST" >/dev/null   # succeeds if it already exists
-  if grep -qx "$TEST_USER" <<<"$users"; then
-    printf '%s\n' "$password" | ctl -q change_password "$TEST_USER" >/dev/null
+ensure_user() { # $1 = user, $2 = password, $3 = existing users
+  if grep -qx "$1" <<<"$3"; then
+    printf '%s\n' "$2" | ctl -q change_password "$1" >/dev/null
   else
     # Password via stdin, so it never shows up in a process listing.
-    printf '%s\n' "$password" | ctl -q add_user "$TEST_USER" >/dev/null
+    printf '%s\n' "$2" | ctl -q add_user "$1" >/dev/null
   fi
-  ctl -q set_user_tags "$TEST_USER" >/dev/null  # no management/admin tags
-  ctl -q set_permissions -p "$VHOST" "$TEST_USER" '.*' '.*' '.*' >/dev/null
+  ctl -q set_user_tags "$1" >/dev/null  # no management/admin/impersonator tags
+}
+
+# Create the vhost and users (idempotent), remove guest, write the env file.
+provision() {
+  local password deploy_password users
+  password="$(kept_password EVENTBUS_RABBITMQ_PASSWORD)"
+  deploy_password="$(kept_password EVENTBUS_RABBITMQ_DEPLOY_PASSWORD)"
+
+  users="$(ctl -q list_users --no-table-headers | cut -f1)"
+  ctl -q add_vhost "$VHOST" >/dev/null   # succeeds if it already exists
+  ensure_user "$DEPLOY_USER" "$deploy_password" "$users"
+  ensure_user "$TEST_USER" "$password" "$users"
+
+  # Deploy time: configure (declare, delete), write and read every test resource.
+  ctl -q set_permissions -p "$VHOST" "$DEPLOY_USER" \
+    "$RESOURCE_PREFIX(\\..+)?\$" "$RESOURCE_PREFIX(\\..+)?\$" "$RESOURCE_PREFIX(\\..+)?\$" >/dev/null
+  # Run time. configure: an instance's own queue only. write: publish to the
+  # exchange and the dead-letter exchange, bind the instance's queue. read: bind
+  # to the exchange, consume the shared and the instance's queues; not the dead
+  # letters (the dead-letter exchange and queue share a name, and the bridge
+  # never reads or binds either).
+  ctl -q set_permissions -p "$VHOST" "$TEST_USER" \
+    "$RESOURCE_PREFIX\\.instance-[0-9a-f]+\$" \
+    "$RESOURCE_PREFIX(\\.dead-letter|\\.instance-[0-9a-f]+)?\$" \
+    "$RESOURCE_PREFIX(\\.(?!dead-letter\$).+)?\$" >/dev/null
   # guest would be loopback-only anyway; remove it so nothing but the
-  # dedicated user can log in to this node.
+  # dedicated users can log in to this node.
   if grep -qx guest <<<"$users"; then
     ctl -q delete_user guest >/dev/null
+  fi
+
+  # The TLS settings only when the running node has its listener (write_config decided).
+  local tls_port="" tls_dir=""
+  if grep -q '^listeners.ssl.default' "$CONF_DIR/rabbitmq.conf" 2>/dev/null; then
+    tls_port="$TLS_PORT"
+    tls_dir="$TLS_DIR"
   fi
 
   local tmp="$ENV_FILE.tmp.$$"
   (umask 077; cat > "$tmp" <<EOF
 EVENTBUS_RABBITMQ_HOST=$BIND_ADDRESS
 EVENTBUS_RABBITMQ_PORT=$AMQP_PORT
+EVENTBUS_RABBITMQ_TLS_PORT=$tls_port
+EVENTBUS_RABBITMQ_TLS_DIR=$tls_dir
 EVENTBUS_RABBITMQ_VHOST=$VHOST
 EVENTBUS_RABBITMQ_USER=$TEST_USER
 EVENTBUS_RABBITMQ_PASSWORD=$password
+EVENTBUS_RABBITMQ_DEPLOY_USER=$DEPLOY_USER
+EVENTBUS_RABBITMQ_DEPLOY_PASSWORD=$deploy_password
 EOF
   )
   chmod 600 "$tmp"
@@ -260,9 +423,12 @@ cmd_start() {
     if pid_alive "$(beam_pid)"; then
       log "node $NODE_NAME is still booting (pid $(beam_pid)); waiting for it"
     else
-      if port_in_use "$AMQP_PORT"; then
-        die "port $BIND_ADDRESS:$AMQP_PORT is taken by another process (a system RabbitMQ? another checkout?)"
-      fi
+      local port
+      for port in "$AMQP_PORT" "$TLS_PORT"; do
+        if port_in_use "$port"; then
+          die "port $BIND_ADDRESS:$port is taken by another process (a system RabbitMQ? another checkout?)"
+        fi
+      done
       write_config
       rm -f "$PID_FILE"
       if [[ -f $STARTUP_LOG ]]; then mv -f "$STARTUP_LOG" "$STARTUP_LOG.prev"; fi
@@ -316,7 +482,7 @@ cmd_stop() {
 cmd_status() {
   if ! is_installed; then echo "not installed"; return 3; fi
   if node_running; then
-    echo "running: $NODE_NAME (pid $(beam_pid)) on $BIND_ADDRESS:$AMQP_PORT, state in $BASE_DIR"
+    echo "running: $NODE_NAME (pid $(beam_pid)) on $BIND_ADDRESS:$AMQP_PORT (TLS $TLS_PORT), state in $BASE_DIR"
   elif pid_alive "$(beam_pid)"; then
     echo "starting or unresponsive: $NODE_NAME (pid $(beam_pid))"; return 3
   else

@@ -7,6 +7,8 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EventBus.Benchmarks.Infrastructure;
 using EventBus.Benchmarks.Reporting;
+using EventBus.Benchmarks.RoundRobin;
+using EventBus.Benchmarks.ScaleCurves;
 using EventBus.Benchmarks.Suites;
 using Perfolizer.Horology;
 
@@ -20,6 +22,10 @@ namespace EventBus.Benchmarks;
 /// results under BenchmarkDotNet.Artifacts/quick, then the target check. Under five minutes on two cores.</item>
 /// <item><c>--check-targets [results-dir]</c>: the target table from an earlier run's JSON.</item>
 /// <item><c>--subscription-memory [results-dir]</c>: only the idle-subscription memory measurement.</item>
+/// <item><c>--round-robin [options]</c>: the cross-thread suites as interleaved rounds with paired ratios
+/// (<see cref="RoundRobinRunner"/>; <c>--round-robin --help</c> lists the options).</item>
+/// <item><c>--scale [options]</c>: the scale curves, subscribe/unsubscribe cost and per-subscriber inline
+/// publish cost against the subscription count (<see cref="ScaleCurvesRunner"/>).</item>
 /// </list>
 /// </summary>
 public static class Program
@@ -32,6 +38,16 @@ public static class Program
         if (args.Length > 0 && args[0] == "--check-targets")
         {
             return TargetCheck.Run(args.Length > 1 ? args[1] : Path.Combine(DefaultArtifacts, "results"));
+        }
+
+        if (args.Length > 0 && args[0] == "--round-robin")
+        {
+            return RoundRobinRunner.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "--scale")
+        {
+            return ScaleCurvesRunner.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "--subscription-memory")

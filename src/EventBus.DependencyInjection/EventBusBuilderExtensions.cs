@@ -19,8 +19,13 @@ public static class EventBusBuilderExtensions
     /// <param name="configure">Configures the subscription (topic, mode, capacity, retries...); run here, once,
     /// so a bad value throws at this call.</param>
     /// <returns>The builder.</returns>
-    /// <remarks>Every call adds a subscription: register the same handler twice (for two topics, say) and
-    /// it is subscribed twice.</remarks>
+    /// <remarks>
+    /// <para>Registering the same handler for the same event again with the same settings (every
+    /// <see cref="SubscriptionOptions"/> value equal, the retry policy and dead-letter sink included) adds
+    /// nothing: the handler is subscribed once. With different settings (another topic, say) it is
+    /// subscribed once per distinct set of settings, and an event that matches two of them is handled
+    /// twice; the host logs a warning when it starts if two such subscriptions share a topic.</para>
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     public static IEventBusBuilder AddHandler<TEvent, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IEventBusBuilder builder, Action<SubscriptionOptions>? configure = null)
         where THandler : class, IEventHandler<TEvent>
@@ -29,7 +34,11 @@ public static class EventBusBuilderExtensions
         var options = new SubscriptionOptions { Name = typeof(THandler).Name };
         configure?.Invoke(options);
         builder.Services.TryAddScoped<THandler>();
-        builder.Services.AddSingleton<HandlerRegistration>(new HandlerRegistration<TEvent, THandler>(options));
+        if (!IsRegistered<TEvent, THandler>(builder.Services, options))
+        {
+            builder.Services.AddSingleton<HandlerRegistration>(new HandlerRegistration<TEvent, THandler>(options));
+        }
+
         return builder;
     }
 
@@ -47,20 +56,27 @@ public static class EventBusBuilderExtensions
     /// <remarks>The queue starts with the host (or when first resolved) and is drained when the host stops,
     /// after the bus, so events handled during the bus's drain can still enqueue work.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">An unnamed queue of <typeparamref name="T"/> is already registered.</exception>
+    /// <exception cref="InvalidOperationException">An unnamed queue of <typeparamref name="T"/> is already registered, with
+    /// another handler or another <paramref name="configure"/> delegate (the same call made twice, same handler and same
+    /// delegate, adds nothing).</exception>
     public static IEventBusBuilder AddWorkQueue<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IEventBusBuilder builder, Action<WorkQueueOptions<T>>? configure = null)
         where THandler : class, IWorkItemHandler<T>
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (builder.Services.Any(static d => d.ServiceType == typeof(IWorkQueue<T>) && !d.IsKeyedService))
         {
+            if (IsRegistered(builder.Services, typeof(T), queueName: null, typeof(THandler), configure))
+            {
+                return builder;
+            }
+
             throw new InvalidOperationException(
                 $"A work queue of {typeof(T).Name} is already registered; give the second one a name (AddWorkQueue<T, THandler>(name, ...)) and inject it with [FromKeyedServices(name)].");
         }
 
-        var registration = new WorkQueueRegistration<T, THandler>(typeof(T).Name, configure);
+        var registration = new WorkQueueRegistration<T, THandler>(typeof(T).Name, isNamed: false, configure);
         builder.Services.TryAddScoped<THandler>();
-        builder.Services.AddSingleton<WorkQueueRegistration>(registration);
+        AddRegistration(builder.Services, registration);
         builder.Services.AddSingleton(registration.GetOrCreate);
         builder.Services.AddSingleton<IWorkQueue<T>>(static sp => sp.GetRequiredService<WorkQueue<T>>());
         return builder;
@@ -78,7 +94,8 @@ public static class EventBusBuilderExtensions
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or whitespace.</exception>
-    /// <exception cref="InvalidOperationException">A queue of <typeparamref name="T"/> with this name is already registered.</exception>
+    /// <exception cref="InvalidOperationException">A queue of <typeparamref name="T"/> with this name is already registered,
+    /// with another handler or another <paramref name="configure"/> delegate.</exception>
     public static IEventBusBuilder AddWorkQueue<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IEventBusBuilder builder, string name, Action<WorkQueueOptions<T>>? configure = null)
         where THandler : class, IWorkItemHandler<T>
     {
@@ -86,14 +103,56 @@ public static class EventBusBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (builder.Services.Any(d => d.ServiceType == typeof(IWorkQueue<T>) && d.IsKeyedService && Equals(d.ServiceKey, name)))
         {
+            if (IsRegistered(builder.Services, typeof(T), name, typeof(THandler), configure))
+            {
+                return builder;
+            }
+
             throw new InvalidOperationException($"A work queue of {typeof(T).Name} named '{name}' is already registered.");
         }
 
-        var registration = new WorkQueueRegistration<T, THandler>(name, configure);
+        var registration = new WorkQueueRegistration<T, THandler>(name, isNamed: true, configure);
         builder.Services.TryAddScoped<THandler>();
-        builder.Services.AddSingleton<WorkQueueRegistration>(registration);
+        AddRegistration(builder.Services, registration);
         builder.Services.AddKeyedSingleton(name, (sp, _) => registration.GetOrCreate(sp));
         builder.Services.AddKeyedSingleton<IWorkQueue<T>>(name, static (sp, key) => sp.GetRequiredKeyedService<WorkQueue<T>>(key));
         return builder;
+    }
+
+    private static bool IsRegistered<TEvent, THandler>(IServiceCollection services, SubscriptionOptions settings)
+        where THandler : class, IEventHandler<TEvent>
+    {
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(HandlerRegistration)
+                && descriptor.ImplementationInstance is HandlerRegistration<TEvent, THandler> existing
+                && SubscriptionSettings.AreEqual(existing.Settings, settings))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsRegistered(IServiceCollection services, Type itemType, string? queueName, Type handlerType, Delegate? configure)
+    {
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(WorkQueueRegistration)
+                && descriptor.ImplementationInstance is WorkQueueRegistration existing
+                && existing.IsSameAs(itemType, queueName, handlerType, configure))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void AddRegistration(IServiceCollection services, WorkQueueRegistration registration)
+    {
+        services.AddSingleton(registration);
+        services.AddSingleton<IRegisteredWorkQueue>(registration);
     }
 }

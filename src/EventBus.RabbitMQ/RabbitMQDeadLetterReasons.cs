@@ -21,4 +21,12 @@ public static class RabbitMQDeadLetterReasons
 
     /// <summary>The local bus refused the event on every attempt (a full subscription under <see cref="BufferFullMode.Fail"/>).</summary>
     public const string LocalPublishFailed = "local-publish-failed";
+
+    /// <summary>The body is larger than <see cref="RabbitMQOptions.MaxMessageSize"/>; it was dead-lettered without
+    /// being copied or parsed.</summary>
+    public const string TooLarge = "too-large";
+
+    /// <summary>A header or property a local handler would see contains a control character (CR, LF...) or is not
+    /// text (a table, an array). The detail names it, escaped.</summary>
+    public const string InvalidHeader = "invalid-header";
 }

@@ -64,6 +64,10 @@ public static class RabbitMQHeaders
     /// <summary>On a dead letter: its original routing key.</summary>
     public const string OriginalRoutingKey = "x-eventbus-original-routing-key";
 
+    /// <summary>On a dead letter: the user the original publisher authenticated as (its broker-verified
+    /// <c>user_id</c>), when it had one. The copy itself is published by the bridge's user.</summary>
+    public const string OriginalUserId = "x-eventbus-original-user-id";
+
     /// <summary>On a dead letter: when it was dead-lettered, ISO 8601.</summary>
     public const string DeadLetteredAt = "x-eventbus-dead-lettered-at";
 

@@ -151,6 +151,41 @@ public sealed class RabbitMQOptions
         }
     } = 32;
 
+    /// <summary>
+    /// The largest message body, in bytes, the bridge sends or takes in. A local event whose JSON is larger is not
+    /// sent: its forward fails with <see cref="RabbitMQMessageTooLargeException"/>, is not retried, and the event
+    /// goes to the bus's dead-letter sink. A delivery whose body is larger is dead-lettered as
+    /// <see cref="RabbitMQDeadLetterReasons.TooLarge"/> without being copied or parsed, and the consumer goes on.
+    /// </summary>
+    /// <remarks>The .NET client holds a delivery's whole body until the bridge has looked at it (the bridge lets
+    /// it take any size the broker can deliver, so that no message can drop the connection), so
+    /// <see cref="PrefetchCount"/> times the broker's <c>max_message_size</c> bounds what an instance holds per
+    /// queue: set the broker's <c>max_message_size</c> to this value, or close to it.</remarks>
+    /// <value>The default is 16 MiB (16,777,216 bytes).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1, or more than 512 MiB (the broker's own ceiling).</exception>
+    public int MaxMessageSize
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxMessageSize));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, BrokerMaxMessageSize, nameof(MaxMessageSize));
+            field = value;
+        }
+    } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether the bridge declares the topology when it starts: the exchange, the dead-letter exchange and queue,
+    /// and the shared queues of <c>Consume</c> with their bindings. <see langword="true"/>: the user needs the
+    /// <em>configure</em> permission on all of them. <see langword="false"/>: they must already exist, declared at
+    /// deploy time by <see cref="RabbitMQTopology.DeclareAsync(RabbitMQOptions, CancellationToken)"/> as a
+    /// deploy-time user; the bridge checks that they do (the start fails naming the first one missing) and
+    /// declares and binds only this instance's own queue, so the run-time user needs <em>configure</em> on that
+    /// queue alone.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool DeclareTopology { get; set; } = true;
+
     /// <summary>How many events each outbound forwarder buffers while the broker is slow or away.</summary>
     /// <value>The default is 1024.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
@@ -229,6 +264,9 @@ public sealed class RabbitMQOptions
     /// <value>The default is <see langword="null"/>: <see cref="JsonSerializerOptions.Default"/> (reflection-based).</value>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 
+    /// <summary>The ceiling of the broker's <c>max_message_size</c>: 512 MiB.</summary>
+    internal const int BrokerMaxMessageSize = 512 * 1024 * 1024;
+
     internal IReadOnlyList<OutboundRegistration> Outbound => _outbound;
 
     internal IReadOnlyList<SubscriptionRegistration> Subscriptions => _subscriptions;
@@ -296,10 +334,12 @@ public sealed class RabbitMQOptions
     /// <summary>
     /// Receives <typeparamref name="T"/> events from the exchange on this instance's own queue, so that every
     /// instance receives every one, and publishes each on the local bus (with the same topic). A message is
-    /// acknowledged once every matching local subscription has accepted it (buffered, not yet handled: a crash
-    /// after that loses it for this instance); a local subscriber's final failure is copied to the dead-letter
-    /// exchange. Use <see cref="Consume{T, THandler}(string, string?, Action{WorkQueueOptions{T}}?)"/> when the
-    /// acknowledgement must wait for the handler.
+    /// acknowledged only once every local subscription it reached has finished with it
+    /// (<see cref="PublishOptions.OnSettled"/>): handled it, or dropped it under its own full mode. When a local
+    /// subscriber gives up on it, its dead letter is first copied to the dead-letter exchange; when a subscription
+    /// stops before handling it, the message goes back to the broker. If the process dies before the
+    /// acknowledgement, the broker redelivers the message (to a durable instance queue) and subscribers that had
+    /// handled it see it again, so make them idempotent on <see cref="RabbitMQContextHeaders.MessageId"/>.
     /// </summary>
     /// <typeparam name="T">The event type.</typeparam>
     /// <param name="topic">The routing key to bind (and the topic the event is published on locally); or
@@ -369,14 +409,7 @@ public sealed class RabbitMQOptions
     /// <summary>Checks what can only be checked once everything is set. Called when the bridge starts.</summary>
     internal void Validate()
     {
-        var (_, _, _, user, password, _) = Connection.Resolve();
-        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password))
-        {
-            throw new InvalidOperationException(
-                "RabbitMQ credentials are missing: set Connection.UserName and Connection.Password (or a connection string). " +
-                "The bridge never falls back to the broker's guest account.");
-        }
-
+        Connection.Validate();
         if (EffectiveDeadLetterExchange == ExchangeName)
         {
             throw new InvalidOperationException("The dead-letter exchange must differ from the exchange.");
@@ -399,9 +432,9 @@ public sealed class RabbitMQOptions
             throw new ArgumentException("A topic or type name is used as a routing key and must not contain the wildcards '#' or '*'.", paramName);
         }
 
-        if (value.Length > 255)
+        if (System.Text.Encoding.UTF8.GetByteCount(value) > 255)
         {
-            throw new ArgumentException("A routing key is at most 255 characters long.", paramName);
+            throw new ArgumentException("A routing key is at most 255 bytes long (UTF-8).", paramName);
         }
     }
 

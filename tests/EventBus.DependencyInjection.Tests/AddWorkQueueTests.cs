@@ -63,7 +63,7 @@ public sealed class AddWorkQueueTests
         var again = () => builder.AddWorkQueue<Payment, RefundHandler>();
         again.Should().Throw<InvalidOperationException>().WithMessage("*already registered*name*");
         builder.AddWorkQueue<Payment, RefundHandler>("refunds");
-        var sameName = () => builder.AddWorkQueue<Payment, RefundHandler>("refunds");
+        var sameName = () => builder.AddWorkQueue<Payment, CardPaymentHandler>("refunds");
         sameName.Should().Throw<InvalidOperationException>().WithMessage("*refunds*");
     }
 

@@ -93,6 +93,7 @@ public sealed class AcknowledgementTests(BrokerFixture broker) : BrokerTest(brok
         letter.Headers[RabbitMQHeaders.DeadLetterDetail].Should().Contain("order 3 is poison");
         letter.Headers[RabbitMQHeaders.OriginalQueue].Should().Contain("billing").And.Contain(b.Bridge().InstanceQueueName!);
         letter.Headers.Should().Contain(RabbitMQHeaders.Type, Wire.OrderPlacedType);
+        letter.Headers.Should().Contain(RabbitMQHeaders.OriginalUserId, Broker.Settings.User, "the copy names the verified sender");
     }
 
     [Fact]

@@ -31,9 +31,8 @@ public sealed class CrossProcessTests(BrokerFixture broker) : BrokerTest(broker)
         var me = await StartInstanceAsync(rabbit => rabbit.MapPeerTypes().Publish<Ping>(PeerWire.PingTopic).Subscribe<Pong>(PeerWire.PongTopic));
         me.Bus().Subscribe<Pong>((pong, context) => pongs.Record((pong, context)));
 
-        using var peer = StartPeer();
-        var ready = await Signals.For(peer.StandardOutput.ReadLineAsync(), "the peer to connect");
-        ready.Should().Be("READY", await DescribeAsync(peer));
+        using var peer = PeerProcess.Start("ping", Exchange, NewInstanceName());
+        await peer.WaitUntilReadyAsync();
 
         ActivityTraceId traceId;
         using (var root = _client.StartActivity("ask the peer"))
@@ -59,31 +58,7 @@ public sealed class CrossProcessTests(BrokerFixture broker) : BrokerTest(broker)
         }
 
         // Closing its input asks the peer to drain and exit.
-        peer.StandardInput.Close();
-        await Signals.For(peer.WaitForExitAsync(), "the peer to exit");
-        peer.ExitCode.Should().Be(0, await DescribeAsync(peer));
-    }
-
-    private Process StartPeer()
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "EventBus.RabbitMQ.TestPeer.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, Exchange, BrokerEnvironment.EnvFilePath])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the peer process.");
-    }
-
-    private static async Task<string> DescribeAsync(Process peer)
-    {
-        if (!peer.HasExited)
-        {
-            return "the peer is still running";
-        }
-
-        return $"the peer exited with {peer.ExitCode}: {await peer.StandardError.ReadToEndAsync()}";
+        await peer.StopAsync();
+        peer.ExitCode.Should().Be(0, await peer.DescribeAsync());
     }
 }

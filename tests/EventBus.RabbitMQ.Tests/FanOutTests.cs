@@ -58,6 +58,7 @@ public sealed class FanOutTests(BrokerFixture broker) : BrokerTest(broker)
         var forwarder = c.Bus().Subscriptions.Single(s => s.Name.StartsWith("rabbitmq-publish", StringComparison.Ordinal));
         await Signals.Until(() => forwarder.GetStatistics().Delivered == Count, "C's forwarder has looked at every relayed event");
         c.Bridge().GetStatistics().Sent.Should().Be(0);
+        c.Bridge().GetStatistics().SkippedEchoes.Should().Be(Count, "each echo it held back is counted");
         b.Bridge().GetStatistics().Acknowledged.Should().Be(Count);
     }
 }

@@ -1,9 +1,11 @@
-// A user's program: pub/sub, a work queue and the Generic Host, consumed as packages. It exits with 0
-// only when every event and item reached its handler exactly once; scripts/package-smoke.sh runs it
-// as a normal (JIT) program and as a native AOT binary.
+// A user's program: pub/sub, a work queue, a health check and the Generic Host, consumed as packages, with
+// the handler classes registered by the source-generated AddEventBusHandlers(). It exits with 0 only when
+// every event and item reached its handler exactly once and the health check ran; scripts/package-smoke.sh
+// runs it as a normal (JIT) program and as a native AOT binary.
 using System.Collections.Concurrent;
 using EventBus;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,10 +15,11 @@ var ledger = new Ledger(Orders);
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(ledger);
+// AddEventBusHandlers() is written at compile time by the generator the EventBus.DependencyInjection
+// package carries in its analyzers folder: this line compiles only if the packed generator ran.
 builder.Services.AddEventBus(options => options.DrainTimeout = TimeSpan.FromSeconds(30))
-    .AddHandler<OrderPlaced, ReserveStock>()
-    .AddHandler<OrderPlaced, RequestPayment>(o => o.MaxConcurrency = 2)
-    .AddWorkQueue<ChargeCard, ChargeCardHandler>(o => o.WorkerCount = 2);
+    .AddEventBusHandlers();
+builder.Services.AddHealthChecks().AddEventBus();
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -36,14 +39,17 @@ for (var i = 1; i <= Orders; i++)
 }
 
 await ledger.AllCharged.WaitAsync(TimeSpan.FromSeconds(60));
+var health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 await host.StopAsync();
 
 var ok = ledger.Reserved.Count == Orders && ledger.Charged.Count == Orders && ledger.Audited.Count == Orders
-    && ledger.Charged.Distinct().Count() == Orders && Volatile.Read(ref ticks) == Orders;
+    && ledger.Charged.Distinct().Count() == Orders && Volatile.Read(ref ticks) == Orders
+    && health.Entries["eventbus"].Status != HealthStatus.Unhealthy;
 // The script says how it ran this build (the AOT feature switches are set for the JIT run too).
 var mode = args.Length > 0 ? args[0] : "jit";
 Console.WriteLine($"package smoke ({mode}): " +
-    $"{ledger.Reserved.Count} reserved, {ledger.Charged.Count} charged once each, {ledger.Audited.Count} audited, {ticks} ticks: {(ok ? "ok" : "FAILED")}");
+    $"{ledger.Reserved.Count} reserved, {ledger.Charged.Count} charged once each, {ledger.Audited.Count} audited, {ticks} ticks, " +
+    $"health {health.Entries["eventbus"].Status} ({health.Entries["eventbus"].Description}): {(ok ? "ok" : "FAILED")}");
 return ok ? 0 : 1;
 
 public sealed record OrderPlaced(int Id, decimal Total);
@@ -84,12 +90,14 @@ public sealed class ReserveStock(Ledger ledger) : IEventHandler<OrderPlaced>
     }
 }
 
+[EventBusHandler(Concurrency = 2)]
 public sealed class RequestPayment(IWorkQueue<ChargeCard> payments) : IEventHandler<OrderPlaced>
 {
     public ValueTask HandleAsync(OrderPlaced @event, EventContext context, CancellationToken cancellationToken) =>
         payments.EnqueueAsync(new ChargeCard(@event.Id, @event.Total), cancellationToken);
 }
 
+[EventBusHandler(Concurrency = 2)]
 public sealed class ChargeCardHandler(Ledger ledger) : IWorkItemHandler<ChargeCard>
 {
     public async ValueTask HandleAsync(ChargeCard item, EventContext context, CancellationToken cancellationToken)

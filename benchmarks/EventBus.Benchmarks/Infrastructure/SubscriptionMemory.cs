@@ -106,7 +106,8 @@ public static class SubscriptionMemory
         return (retained / Count, allocated / Count);
     }
 
-    private static long LiveHeap()
+    /// <summary>The live heap after full blocking, compacting collections (finalizers run between them).</summary>
+    internal static long LiveHeap()
     {
         for (var i = 0; i < 3; i++)
         {

@@ -1,6 +1,5 @@
-using System.Threading.Channels;
-using System.Threading.Tasks.Dataflow;
 using BenchmarkDotNet.Attributes;
+using EventBus.Benchmarks.CrossThread;
 using EventBus.Benchmarks.Infrastructure;
 
 namespace EventBus.Benchmarks.Suites;
@@ -10,14 +9,9 @@ namespace EventBus.Benchmarks.Suites;
 /// <see cref="Events"/> events and returns once every consumer has handled every one, so the
 /// mean is the wall time per publish with N consumers draining. The consumers are long-lived
 /// thread-pool loops that park when empty; on two cores they share the CPU with the producer
-/// (see RESULTS.md for what that does to N = 16).
+/// (see RESULTS.md for what that does to N = 16). The rows are the round-robin harness's
+/// (<see cref="Row"/>); BroadcastBlock's unbounded targets are explained on <see cref="BroadcastBlockRow"/>.
 /// </summary>
-/// <remarks>
-/// BroadcastBlock keeps only its latest message: a bounded target that is full when a message is
-/// offered misses it, silently. To count every delivery its targets are unbounded ActionBlocks,
-/// so that row has no backpressure (and no drops) while the others are bounded at
-/// <see cref="Capacity"/> under Wait.
-/// </remarks>
 [MemoryDiagnoser]
 [ThreadingDiagnoser]
 
@@ -33,14 +27,7 @@ public class FanOutBenchmarks
     public const int Events = 10_000;
     public const int Capacity = SubscriptionOptions.DefaultCapacity;
 
-    private readonly ClassEvent _class = new();
-    private Consumer[] _channelConsumers = null!, _blockConsumers = null!, _busConsumers = null!;
-    private ChannelConsumer<ClassEvent>[] _channels = null!;
-    private ChannelWriter<ClassEvent>[] _writers = null!;
-    private BroadcastBlock<ClassEvent> _broadcast = null!;
-    private ActionBlock<ClassEvent>[] _blocks = null!;
-    private IEventBus _bus = null!;
-    private IPublisher<ClassEvent> _publisher = null!;
+    private Row _channels = null!, _broadcast = null!, _bus = null!;
 
     [Params(1, 4, 16)]
     public int Subscribers { get; set; }
@@ -48,134 +35,27 @@ public class FanOutBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _channelConsumers = Consumer.Create(Subscribers);
-        _blockConsumers = Consumer.Create(Subscribers);
-        _busConsumers = Consumer.Create(Subscribers);
-
-        _channels = new ChannelConsumer<ClassEvent>[Subscribers];
-        _writers = new ChannelWriter<ClassEvent>[Subscribers];
-        _blocks = new ActionBlock<ClassEvent>[Subscribers];
-        _broadcast = new BroadcastBlock<ClassEvent>(cloningFunction: null);
-        _bus = EventBusFactory.Create();
-        var queued = new SubscriptionOptions { Mode = DeliveryMode.Queued, Capacity = Capacity, FullMode = BufferFullMode.Wait };
-        for (var i = 0; i < Subscribers; i++)
-        {
-            _channels[i] = new ChannelConsumer<ClassEvent>(Capacity, _channelConsumers[i].Handle);
-            _writers[i] = _channels[i].Writer;
-            _blocks[i] = new ActionBlock<ClassEvent>(_blockConsumers[i].Handle);
-            _broadcast.LinkTo(_blocks[i]);
-            _bus.Subscribe<ClassEvent>(_busConsumers[i].Handle, queued);
-        }
-
-        _publisher = _bus.GetPublisher<ClassEvent>();
+        var e = new ClassEvent();
+        var scenario = $"fan-out N={Subscribers}";
+        _channels = new RawChannelsRow<ClassEvent>(scenario, nameof(RawChannels), Subscribers, Capacity, e);
+        _broadcast = new BroadcastBlockRow(scenario, nameof(BroadcastBlock), Subscribers, e);
+        _bus = new EventBusSubscriptionsRow<ClassEvent>(scenario, nameof(EventBus), Subscribers, Capacity, e);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var channel in _channels)
-        {
-            channel.Stop();
-        }
-
-        _broadcast.Complete();
-        foreach (var block in _blocks)
-        {
-            block.Complete();
-        }
-
-        _bus.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _channels.Stop();
+        _broadcast.Stop();
+        _bus.Stop();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Events)]
-    public async Task RawChannels()
-    {
-        Consumer.Arm(_channelConsumers, Events);
-        var writers = _writers;
-        var e = _class;
-        for (var i = 0; i < Events; i++)
-        {
-            foreach (var writer in writers)
-            {
-                if (!writer.TryWrite(e))
-                {
-                    await writer.WriteAsync(e);
-                }
-            }
-        }
-
-        Consumer.Wait(_channelConsumers);
-    }
+    public long RawChannels() => _channels.Run(Events);
 
     [Benchmark(OperationsPerInvoke = Events)]
-    public void BroadcastBlock()
-    {
-        Consumer.Arm(_blockConsumers, Events);
-        var broadcast = _broadcast;
-        var e = _class;
-        for (var i = 0; i < Events; i++)
-        {
-            broadcast.Post(e);
-        }
-
-        Consumer.Wait(_blockConsumers);
-    }
+    public long BroadcastBlock() => _broadcast.Run(Events);
 
     [Benchmark(OperationsPerInvoke = Events)]
-    public async Task EventBus()
-    {
-        Consumer.Arm(_busConsumers, Events);
-        var publisher = _publisher;
-        var e = _class;
-        for (var i = 0; i < Events; i++)
-        {
-            var publish = publisher.PublishAsync(e);
-            if (!publish.IsCompletedSuccessfully)
-            {
-                await publish;
-            }
-        }
-
-        Consumer.Wait(_busConsumers);
-    }
-
-    /// <summary>One subscriber: the shared handler work and its own completion counter (no shared cache line).</summary>
-    private sealed class Consumer
-    {
-        private readonly Sink _sink = new();
-        private readonly Completion _done = new();
-
-        public static Consumer[] Create(int count)
-        {
-            var consumers = new Consumer[count];
-            for (var i = 0; i < count; i++)
-            {
-                consumers[i] = new Consumer();
-            }
-
-            return consumers;
-        }
-
-        public static void Arm(Consumer[] consumers, long events)
-        {
-            foreach (var consumer in consumers)
-            {
-                consumer._done.Arm(events);
-            }
-        }
-
-        public static void Wait(Consumer[] consumers)
-        {
-            foreach (var consumer in consumers)
-            {
-                consumer._done.Wait();
-            }
-        }
-
-        public void Handle(ClassEvent e)
-        {
-            _sink.Handle(e);
-            _done.OnHandledSingleConsumer();
-        }
-    }
+    public long EventBus() => _bus.Run(Events);
 }

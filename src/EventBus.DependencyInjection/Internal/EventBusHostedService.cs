@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EventBus.DependencyInjection.Internal;
 
@@ -11,17 +12,21 @@ namespace EventBus.DependencyInjection.Internal;
 /// <remarks>Registered by the first <c>AddEventBus</c> call, before the application's own hosted
 /// services in most programs; the host stops services in reverse order, so producers stop first and
 /// the bus drains what they published.</remarks>
-internal sealed partial class EventBusHostedService(IServiceProvider services, ILogger<EventBusHostedService> logger) : IHostedService
+internal sealed partial class EventBusHostedService(
+    IServiceProvider services, IOptions<EventBusHostOptions> hostOptions, ILogger<EventBusHostedService> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (hostOptions.Value.CheckHandlersOnStart)
+        {
+            await HandlerStartupCheck.RunAsync(services, logger).ConfigureAwait(false);
+        }
+
         _ = services.GetRequiredService<IEventBus>();
         foreach (var queue in services.GetServices<WorkQueueRegistration>())
         {
             queue.Start(services);
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -5,10 +5,29 @@ namespace EventBus.DependencyInjection.Internal;
 
 /// <summary>A work queue registered with <c>AddWorkQueue</c>: created once, on first use or at host start,
 /// and drained by the hosted service.</summary>
-internal abstract class WorkQueueRegistration
+internal abstract class WorkQueueRegistration : IHandlerClass, IRegisteredWorkQueue
 {
-    /// <summary>The queue's name (its service key, when named).</summary>
-    internal abstract string Name { get; }
+    public abstract string Name { get; }
+
+    public abstract Type ItemType { get; }
+
+    public abstract Type HandlerType { get; }
+
+    public string Role => $"handler of work queue '{Name}'";
+
+    public abstract bool IsCreated { get; }
+
+    public abstract int Count { get; }
+
+    public abstract int InFlight { get; }
+
+    public abstract int Capacity { get; }
+
+    public abstract WorkQueueStatistics GetStatistics();
+
+    /// <summary>Whether this registration is the one <c>AddWorkQueue</c> would make from these arguments
+    /// (<paramref name="queueName"/> null for an unnamed queue): the same handler and the same configure delegate.</summary>
+    internal abstract bool IsSameAs(Type itemType, string? queueName, Type handlerType, Delegate? otherConfigure);
 
     /// <summary>Creates the queue if it does not exist yet (its workers start then).</summary>
     internal abstract void Start(IServiceProvider services);
@@ -18,13 +37,35 @@ internal abstract class WorkQueueRegistration
 }
 
 /// <summary>Owns one <see cref="WorkQueue{T}"/> whose items are handled by <typeparamref name="THandler"/> in a scope each.</summary>
-internal sealed class WorkQueueRegistration<T, THandler>(string name, Action<WorkQueueOptions<T>>? configure) : WorkQueueRegistration
+internal sealed class WorkQueueRegistration<T, THandler>(string name, bool isNamed, Action<WorkQueueOptions<T>>? configure) : WorkQueueRegistration
     where THandler : class, IWorkItemHandler<T>
 {
     private readonly Lock _gate = new();
     private WorkQueue<T>? _queue;
 
-    internal override string Name => name;
+    public override string Name => name;
+
+    public override Type ItemType => typeof(T);
+
+    public override Type HandlerType => typeof(THandler);
+
+    public override bool IsCreated => Current is not null;
+
+    public override int Count => Current?.Count ?? 0;
+
+    public override int InFlight => Current?.InFlight ?? 0;
+
+    public override int Capacity => Current?.Capacity ?? 0;
+
+    private WorkQueue<T>? Current => Volatile.Read(ref _queue);
+
+    public override WorkQueueStatistics GetStatistics() => Current?.GetStatistics() ?? default;
+
+    internal override bool IsSameAs(Type itemType, string? queueName, Type handlerType, Delegate? otherConfigure) =>
+        itemType == typeof(T)
+        && (isNamed ? string.Equals(queueName, name, StringComparison.Ordinal) : queueName is null)
+        && handlerType == typeof(THandler)
+        && Equals(otherConfigure, configure);
 
     internal WorkQueue<T> GetOrCreate(IServiceProvider services)
     {
@@ -46,7 +87,7 @@ internal sealed class WorkQueueRegistration<T, THandler>(string name, Action<Wor
             options.RetryPolicy = ContainerDisposedException.ExcludeFrom(options.RetryPolicy);
 
             var scopes = services.GetRequiredService<IServiceScopeFactory>();
-            _queue = WorkQueue.Create<T>((item, context, cancellationToken) => HandleAsync(scopes, item, context, cancellationToken), options);
+            Volatile.Write(ref _queue, WorkQueue.Create<T>((item, context, cancellationToken) => HandleAsync(scopes, item, context, cancellationToken), options));
             return _queue;
         }
     }
@@ -55,12 +96,7 @@ internal sealed class WorkQueueRegistration<T, THandler>(string name, Action<Wor
 
     internal override async ValueTask<DrainResult?> CompleteAsync(CancellationToken deadline)
     {
-        WorkQueue<T>? queue;
-        lock (_gate)
-        {
-            queue = _queue;
-        }
-
+        var queue = Current;
         return queue is null ? null : await queue.CompleteAsync(deadline).ConfigureAwait(false);
     }
 

@@ -11,6 +11,7 @@ internal sealed class BridgeCounters
     internal long Acknowledged;
     internal long Requeued;
     internal long DeadLettered;
+    internal long SkippedEchoes;
 
     internal RabbitMQBridgeStatistics Snapshot() => new(
         Interlocked.Read(ref Sent),
@@ -20,5 +21,6 @@ internal sealed class BridgeCounters
         Interlocked.Read(ref Redelivered),
         Interlocked.Read(ref Acknowledged),
         Interlocked.Read(ref Requeued),
-        Interlocked.Read(ref DeadLettered));
+        Interlocked.Read(ref DeadLettered),
+        Interlocked.Read(ref SkippedEchoes));
 }

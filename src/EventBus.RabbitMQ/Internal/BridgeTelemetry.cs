@@ -33,6 +33,7 @@ internal sealed class BridgeTelemetry : IDisposable
     private readonly Counter<long> _consumed;
     private readonly Counter<long> _redelivered;
     private readonly Counter<long> _unroutable;
+    private readonly Counter<long> _skippedEchoes;
     private readonly Counter<long> _deadLettered;
     private readonly Histogram<double> _processDuration;
 
@@ -52,6 +53,7 @@ internal sealed class BridgeTelemetry : IDisposable
         _consumed = _meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages delivered by the broker.");
         _redelivered = _meter.CreateCounter<long>("eventbus.rabbitmq.redelivered", "{message}", "Deliveries flagged as redelivered by the broker.");
         _unroutable = _meter.CreateCounter<long>("eventbus.rabbitmq.unroutable", "{message}", "Published messages no queue was bound for.");
+        _skippedEchoes = _meter.CreateCounter<long>("eventbus.rabbitmq.skipped_echoes", "{message}", "Events not forwarded back to the route they came in on.");
         _deadLettered = _meter.CreateCounter<long>("eventbus.messages.dead_lettered", "{message}", "Messages sent to the dead-letter exchange, by reason.");
         _processDuration = _meter.CreateHistogram<double>("messaging.process.duration", "s", "Duration of local handling of one delivery.");
     }
@@ -107,14 +109,15 @@ internal sealed class BridgeTelemetry : IDisposable
             activity.SetTag(RoutingKey, message.RoutingKey);
             activity.SetTag(DeliveryTag, (long)message.DeliveryTag);
             activity.SetTag(Redelivered, message.Redelivered);
+            // Sender-controlled: escaped and capped like a log line, since exporters print tags.
             if (message.Id is not null)
             {
-                activity.SetTag(MessageId, message.Id);
+                activity.SetTag(MessageId, SenderText.Escape(message.Id));
             }
 
             if (message.CorrelationId is not null)
             {
-                activity.SetTag(ConversationId, message.CorrelationId);
+                activity.SetTag(ConversationId, SenderText.Escape(message.CorrelationId));
             }
 
             if (consumerGroup is not null)
@@ -162,6 +165,14 @@ internal sealed class BridgeTelemetry : IDisposable
         if (_unroutable.Enabled)
         {
             _unroutable.Add(1, new TagList { { System, SystemValue }, { DestinationName, exchange }, { RoutingKey, routingKey } });
+        }
+    }
+
+    internal void RecordSkippedEcho(string exchange, string routingKey)
+    {
+        if (_skippedEchoes.Enabled)
+        {
+            _skippedEchoes.Add(1, new TagList { { System, SystemValue }, { DestinationName, exchange }, { RoutingKey, routingKey } });
         }
     }
 

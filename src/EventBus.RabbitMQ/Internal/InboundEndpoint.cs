@@ -78,29 +78,27 @@ internal sealed class InboundEndpoint : IDisposable
         };
         await channel.BasicQosAsync(0, _bridge.Options.PrefetchCount, global: false, cancellationToken).ConfigureAwait(false);
 
-        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal)
+        // A shared queue belongs to the topology (declared with it, or at deploy time); an instance's own queue is
+        // this instance's to declare and bind, whoever declared the rest.
+        if (Kind != QueueKind.Shared)
         {
-            ["x-dead-letter-exchange"] = _bridge.Options.EffectiveDeadLetterExchange,
-        };
-        QueueDeclareOk declared;
-        switch (Kind)
-        {
-            case QueueKind.Exclusive:
+            var arguments = Topology.QueueArguments(_bridge.Options);
+            QueueDeclareOk declared;
+            if (Kind == QueueKind.Exclusive)
+            {
                 declared = await channel.QueueDeclareAsync(QueueName, durable: false, exclusive: true, autoDelete: true, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
-            case QueueKind.DurableInstance:
+            }
+            else
+            {
                 arguments["x-expires"] = (int)Math.Min(int.MaxValue, _bridge.Options.InstanceQueueExpiry.TotalMilliseconds);
                 declared = await channel.QueueDeclareAsync(QueueName, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
-            default:
-                declared = await channel.QueueDeclareAsync(QueueName, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
-        }
+            }
 
-        QueueName = declared.QueueName;
-        foreach (var routingKey in _routingKeys)
-        {
-            await channel.QueueBindAsync(QueueName, _bridge.Options.ExchangeName, routingKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            QueueName = declared.QueueName;
+            foreach (var routingKey in _routingKeys)
+            {
+                await channel.QueueBindAsync(QueueName, _bridge.Options.ExchangeName, routingKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var consumer = new AsyncEventingBasicConsumer(channel);
@@ -158,9 +156,27 @@ internal sealed class InboundEndpoint : IDisposable
         Delivery? delivery = null;
         try
         {
-            var message = Envelope.Read(args);
+            var options = _bridge.Options;
+            var message = Envelope.Read(args, options.MaxMessageSize);
             delivery = new Delivery(this, message, generation);
             _bridge.CountReceived(QueueName, message.Redelivered);
+
+            // Too large: dead-lettered from the client's buffer, within this callback, without a copy or a parse.
+            if (message.TooLarge)
+            {
+                await delivery.DeadLetterAsync(
+                    RabbitMQDeadLetterReasons.TooLarge,
+                    string.Create(CultureInfo.InvariantCulture, $"The body is {message.Body.Length} bytes, more than MaxMessageSize ({options.MaxMessageSize} bytes); it was not read."),
+                    exception: null,
+                    attempts: 1).ConfigureAwait(false);
+                return;
+            }
+
+            if (message.InvalidHeader is { } problem)
+            {
+                await delivery.DeadLetterAsync(RabbitMQDeadLetterReasons.InvalidHeader, problem, exception: null, attempts: 1).ConfigureAwait(false);
+                return;
+            }
 
             if (message.TypeName is null || !_handlers.TryGetValue(message.TypeName, out var handler))
             {
@@ -168,7 +184,7 @@ internal sealed class InboundEndpoint : IDisposable
                     RabbitMQDeadLetterReasons.UnknownType,
                     message.TypeName is null
                         ? "The message names no type (no cloudEvents:type header and no type property)."
-                        : $"No type named '{message.TypeName}' is registered to come in on queue '{QueueName}'.",
+                        : $"No type named '{SenderText.Escape(message.TypeName)}' is registered to come in on queue '{QueueName}'.",
                     exception: null,
                     attempts: 1).ConfigureAwait(false);
                 return;
@@ -177,7 +193,7 @@ internal sealed class InboundEndpoint : IDisposable
             if (message.ContentType is { } contentType && !IsJson(contentType))
             {
                 await delivery.DeadLetterAsync(
-                    RabbitMQDeadLetterReasons.UnsupportedContentType, $"The content type '{contentType}' is not JSON.", null, 1).ConfigureAwait(false);
+                    RabbitMQDeadLetterReasons.UnsupportedContentType, $"The content type '{SenderText.Escape(contentType)}' is not JSON.", null, 1).ConfigureAwait(false);
                 return;
             }
 

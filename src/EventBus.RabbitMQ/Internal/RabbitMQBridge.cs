@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     private readonly List<IEventSubscription> _forwarders = [];
     private readonly List<InboundEndpoint> _endpoints = [];
     private readonly Lock _readyGate = new();
+    private readonly SemaphoreSlim _publishChannelGate = new(1, 1);
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnection? _connection;
     private IChannel? _publishChannel;
@@ -33,6 +35,7 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     private EventBusOptions? _busOptions;
     private BridgeTelemetry? _telemetry;
     private ILogger _logger = NullLogger.Instance;
+    private BrokerConnector? _connector;
     private volatile bool _disposed;
 
     internal RabbitMQBridge(RabbitMQOptions options, IServiceProvider services)
@@ -41,6 +44,7 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         Services = services;
         InstanceName = options.InstanceName ?? DefaultInstanceName();
         Endpoint = options.Connection.ToString();
+        UserName = options.Connection.Resolve().UserName;
         SourceName = options.Source ?? $"/{Assembly.GetEntryAssembly()?.GetName().Name ?? "eventbus"}";
     }
 
@@ -55,6 +59,10 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     /// <summary>The broker's address with the password redacted, for logs and exceptions.</summary>
     internal string Endpoint { get; }
 
+    /// <summary>The user the connection authenticates as: set as <c>user_id</c> on what the bridge sends, which the
+    /// broker verifies, so receivers can trust it.</summary>
+    internal string? UserName { get; }
+
     internal IEventBus Bus => _bus ?? throw new InvalidOperationException("The RabbitMQ bridge has not started.");
 
     internal EventBusOptions BusOptions => _busOptions ?? throw new InvalidOperationException("The RabbitMQ bridge has not started.");
@@ -65,8 +73,6 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
 
     internal ILogger Logger => _logger;
 
-    /// <summary>Events relayed to the local bus, by identity, until they are collected: how a local dead letter
-    /// without the publish's context is recognised as one that came from the broker.</summary>
     /// <summary>The copies of local dead letters on their way to the dead-letter exchange, per publish of an
     /// inbound event, so that its delivery is acknowledged only once they arrived.</summary>
     private readonly ConditionalWeakTable<EventContext, DeadLetterCopies> _deadLetterCopies = new();
@@ -90,6 +96,7 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         _bus = Services.GetRequiredService<IEventBus>();
         _logger = (_busOptions.LoggerFactory ?? Services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(Log.CategoryName);
         _telemetry = new BridgeTelemetry(_busOptions.MeterFactory);
+        _connector = new BrokerConnector(Options.Connection, Options.Connection.ClientProvidedName ?? $"eventbus:{InstanceName}", _logger);
         BuildEndpoints();
 
         // Forwarders first: events published while we connect wait in their buffers.
@@ -163,24 +170,38 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         }
 
         _telemetry?.Dispose();
+        _publishChannelGate.Dispose();
     }
 
     /// <summary>Publishes one local event to the exchange and returns once the broker confirmed it. Throws
-    /// (and the forwarding subscription retries) when the broker is away, silent or refuses it.</summary>
+    /// (and the forwarding subscription retries) when the broker is away, silent or refuses it; throws an exception
+    /// that <see cref="IsPermanentForwardFailure"/> recognises (and nothing retries) when the event cannot be sent
+    /// as it is.</summary>
     internal async ValueTask ForwardAsync<T>(MessageType<T> type, string routingKey, T @event, EventContext context, CancellationToken cancellationToken)
     {
-        if (context.Headers.ContainsKey(RabbitMQContextHeaders.MessageId))
+        if (IsEcho(context, routingKey))
         {
-            // It came from the broker: sending it back would loop between instances.
+            // It came in from the broker on this very route: sending it back would loop between the instances.
+            Interlocked.Increment(ref _counters.SkippedEchoes);
+            Telemetry.RecordSkippedEcho(Options.ExchangeName, routingKey);
+            Log.EchoSkipped(_logger, type.Name, context.Id, context.Headers.GetValueOrDefault(RabbitMQContextHeaders.MessageId), Options.ExchangeName, routingKey);
             return;
         }
 
-        var body = type.Serialize(@event);
         var parent = context.TraceContext != default ? context.TraceContext : Activity.Current?.Context ?? default;
         using var activity = BridgeTelemetry.StartPublish(Options.ExchangeName, routingKey, context.Id, parent);
-        var properties = Envelope.Create(type, context, SourceName, activity?.Context ?? parent);
         try
         {
+            var body = type.Serialize(@event);
+            if (body.Length > Options.MaxMessageSize)
+            {
+                throw new RabbitMQMessageTooLargeException(
+                    string.Create(CultureInfo.InvariantCulture, $"{type.Name} {context.Id} is {body.Length} bytes as JSON, more than MaxMessageSize ({Options.MaxMessageSize} bytes): it is not sent."),
+                    body.Length,
+                    Options.MaxMessageSize);
+            }
+
+            var properties = Envelope.Create(type, context, SourceName, activity?.Context ?? parent, UserName);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Options.PublishTimeout);
             try
@@ -209,10 +230,31 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
             Interlocked.Increment(ref _counters.SendFailures);
             BridgeTelemetry.Fail(activity, ex);
             Telemetry.RecordSent(Options.ExchangeName, routingKey, ex);
-            Log.ForwardFailed(_logger, ex, type.Name, context.Id, Options.ExchangeName);
+            if (IsPermanentForwardFailure(ex))
+            {
+                Log.ForwardRefused(_logger, type.Name, context.Id, Options.ExchangeName, ex.Message);
+            }
+            else
+            {
+                Log.ForwardFailed(_logger, ex, type.Name, context.Id, Options.ExchangeName);
+            }
+
             throw;
         }
     }
+
+    /// <summary>A forward that no retry can fix: the event is too large, cannot be serialized, or carries a header
+    /// receivers refuse. It goes to the dead-letter sink at once.</summary>
+    internal static bool IsPermanentForwardFailure(Exception exception) =>
+        exception is RabbitMQMessageTooLargeException or ArgumentException or JsonException or NotSupportedException;
+
+    /// <summary>True when the event came in from the broker on the exchange and routing key it would now be sent
+    /// to. Only that is an echo: an event relayed from one route and published again to another is forwarded.</summary>
+    private bool IsEcho(EventContext context, string routingKey) =>
+        context.Headers.TryGetValue(RabbitMQContextHeaders.Exchange, out var exchange)
+        && context.Headers.TryGetValue(RabbitMQContextHeaders.RoutingKey, out var from)
+        && string.Equals(exchange, Options.ExchangeName, StringComparison.Ordinal)
+        && string.Equals(from, routingKey, StringComparison.Ordinal);
 
     /// <summary>Publishes a copy of a delivery to the dead-letter exchange with the reason in its headers, and
     /// returns once the broker confirmed it.</summary>
@@ -220,13 +262,18 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     {
         var headers = new Dictionary<string, object?>(message.RawHeaders, StringComparer.Ordinal);
         AddDeadLetterHeaders(headers, queue, message.Exchange, message.RoutingKey, reason, detail, exception, attempts);
-        var properties = new BasicProperties
+        if (message.Properties.UserId is { } user)
+        {
+            headers[RabbitMQHeaders.OriginalUserId] = user;
+        }
+
+        // The original properties as they came (what was read from headers may not fit a property); but not its
+        // user_id, which the broker would refuse from this user, nor its expiry, which would drop the dead letter.
+        var properties = new BasicProperties(message.Properties)
         {
             Persistent = true,
-            ContentType = message.ContentType,
-            CorrelationId = message.CorrelationId,
-            MessageId = message.Id,
-            Type = message.TypeName,
+            UserId = null,
+            Expiration = null,
             Headers = headers,
         };
         await PublishToDeadLetterExchangeAsync(message.RoutingKey, properties, message.Body).ConfigureAwait(false);
@@ -264,8 +311,8 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
             return;
         }
 
-        // Every inbound event is published with a context that carries the broker message's id.
-        if (deadLetter.Context is not { } context || !context.Headers.ContainsKey(RabbitMQContextHeaders.MessageId))
+        // Every inbound event is published with a context that says where the broker delivered it from.
+        if (deadLetter.Context is not { } context || !context.Headers.ContainsKey(RabbitMQContextHeaders.RoutingKey))
         {
             return;
         }
@@ -330,9 +377,14 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
                 headers[RabbitMQHeaders.Subject] = relayed.Topic;
             }
 
+            if (relayed.Headers.TryGetValue(RabbitMQContextHeaders.UserId, out var sender))
+            {
+                headers[RabbitMQHeaders.OriginalUserId] = sender;
+            }
+
             foreach (var (key, value) in relayed.Headers)
             {
-                if (!key.StartsWith("rabbitmq-", StringComparison.Ordinal))
+                if (!Envelope.IsBridgeHeader(key))
                 {
                     headers[RabbitMQHeaders.HeaderPrefix + key] = value;
                 }
@@ -345,8 +397,8 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
             {
                 Persistent = true,
                 ContentType = Envelope.JsonContentType,
-                CorrelationId = relayed.CorrelationId,
-                MessageId = messageId,
+                CorrelationId = Envelope.FitsProperty(relayed.CorrelationId),
+                MessageId = Envelope.FitsProperty(messageId),
                 Type = type.Name,
                 Headers = headers,
             };
@@ -356,7 +408,7 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         }
         catch (Exception ex)
         {
-            Log.LocalDeadLetterForwardFailed(_logger, ex, type.Name, messageId ?? string.Empty);
+            Log.LocalDeadLetterForwardFailed(_logger, ex, type.Name, messageId);
             return false;
         }
     }
@@ -364,8 +416,9 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
     private void AddDeadLetterHeaders(
         Dictionary<string, object?> headers, string queue, string exchange, string routingKey, string reason, string detail, Exception? exception, int attempts)
     {
+        // The detail quotes what the sender sent (a type name, a parser's complaint about the body): escaped and capped.
         headers[RabbitMQHeaders.DeadLetterReason] = reason;
-        headers[RabbitMQHeaders.DeadLetterDetail] = detail.Length > 1000 ? detail[..1000] : detail;
+        headers[RabbitMQHeaders.DeadLetterDetail] = SenderText.Escape(detail, SenderText.HeaderLimit);
         if (exception is not null)
         {
             headers[RabbitMQHeaders.ExceptionType] = exception.GetType().FullName;
@@ -397,22 +450,57 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
                 ready = _ready.Task;
             }
 
-            if (ready.IsCompleted && _publishChannel is { IsOpen: true } channel)
+            if (!ready.IsCompleted)
+            {
+                // While the connection recovers, publishing throws; wait for the recovery instead.
+                await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (_publishChannel is { IsOpen: true } channel)
             {
                 return channel;
             }
 
-            // While the connection recovers, publishing throws; wait for the recovery instead.
-            await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (_publishChannel is { IsOpen: true } recovered)
+            if (_connection is { IsOpen: true } connection)
             {
-                return recovered;
+                // The broker closed the channel but not the connection (it refused a publish: an exchange that
+                // was deleted, a body over its max_message_size), and nothing recovers such a channel: open another.
+                await ReopenPublishChannelAsync(connection, cancellationToken).ConfigureAwait(false);
+                continue;
             }
 
             // Recovered connection, channel not back yet: look again shortly.
             await Task.Delay(TimeSpan.FromMilliseconds(50), Time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private async Task ReopenPublishChannelAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        await _publishChannelGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var closed = _publishChannel;
+            if (closed is { IsOpen: true } || _disposed)
+            {
+                return;
+            }
+
+            _publishChannel = await connection.CreateChannelAsync(PublishChannelOptions, cancellationToken).ConfigureAwait(false);
+            Log.PublishChannelReopened(_logger, Endpoint, closed?.CloseReason?.ReplyText ?? "closed");
+            if (closed is not null)
+            {
+                await CloseQuietlyAsync(closed.CloseAsync(CancellationToken.None)).ConfigureAwait(false);
+                closed.Dispose();
+            }
+        }
+        finally
+        {
+            _publishChannelGate.Release();
+        }
+    }
+
+    private static CreateChannelOptions PublishChannelOptions => new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
 
     private void BuildEndpoints()
     {
@@ -447,28 +535,28 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         var step = "connect";
         try
         {
-            var factory = CreateFactory();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.Connection.ConnectionTimeout);
-            _connection = await factory.CreateConnectionAsync(timeout.Token).ConfigureAwait(false);
+            _connection = await _connector!.ConnectAsync(cancellationToken).ConfigureAwait(false);
             _connection.ConnectionShutdownAsync += OnConnectionShutdownAsync;
             _connection.RecoverySucceededAsync += OnRecoverySucceededAsync;
 
-            step = "declare the exchanges";
-            var setup = await _connection.CreateChannelAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
-            await using (setup.ConfigureAwait(false))
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Options.Connection.ConnectionTimeout);
+            if (Options.DeclareTopology)
             {
-                await setup.ExchangeDeclareAsync(Options.ExchangeName, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: timeout.Token).ConfigureAwait(false);
-                await setup.ExchangeDeclareAsync(Options.EffectiveDeadLetterExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: timeout.Token).ConfigureAwait(false);
-                await setup.QueueDeclareAsync(Options.EffectiveDeadLetterQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: timeout.Token).ConfigureAwait(false);
-                await setup.QueueBindAsync(Options.EffectiveDeadLetterQueue, Options.EffectiveDeadLetterExchange, "#", cancellationToken: timeout.Token).ConfigureAwait(false);
-                await setup.CloseAsync(timeout.Token).ConfigureAwait(false);
+                var setup = await _connection.CreateChannelAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+                await using (setup.ConfigureAwait(false))
+                {
+                    await Topology.DeclareAsync(setup, Options, s => step = s, timeout.Token).ConfigureAwait(false);
+                    await setup.CloseAsync(timeout.Token).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await Topology.VerifyAsync(_connection, Options, s => step = s, timeout.Token).ConfigureAwait(false);
             }
 
             step = "open the publishing channel";
-            _publishChannel = await _connection.CreateChannelAsync(
-                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                timeout.Token).ConfigureAwait(false);
+            _publishChannel = await _connection.CreateChannelAsync(PublishChannelOptions, timeout.Token).ConfigureAwait(false);
             lock (_readyGate)
             {
                 _ready.TrySetResult();
@@ -476,7 +564,9 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
 
             foreach (var inbound in _endpoints)
             {
-                step = $"declare and consume queue '{inbound.QueueName}'";
+                step = inbound.Kind == InboundEndpoint.QueueKind.Shared
+                    ? $"consume the shared queue '{inbound.QueueName}'"
+                    : $"declare, bind and consume the instance queue '{inbound.QueueName}'";
                 await inbound.StartAsync(_connection, timeout.Token).ConfigureAwait(false);
                 if (inbound.Kind != InboundEndpoint.QueueKind.Shared)
                 {
@@ -486,38 +576,9 @@ internal sealed class RabbitMQBridge : IRabbitMQBridge, IHostedService, IAsyncDi
         }
         catch (Exception ex) when (ex is not RabbitMQBridgeException)
         {
-            // The endpoint is redacted; the client's own messages never contain the password.
-            throw new RabbitMQBridgeException($"The RabbitMQ bridge could not {step} at {Endpoint}: {ex.Message}", ex);
+            // The endpoint is redacted; neither the client's messages nor the explanation contain the password.
+            throw new RabbitMQBridgeException($"The RabbitMQ bridge could not {step} at {Endpoint}: {_connector!.Explain(ex)}.", ex);
         }
-    }
-
-    private ConnectionFactory CreateFactory()
-    {
-        var (host, port, vhost, user, password, tls) = Options.Connection.Resolve();
-        var factory = new ConnectionFactory
-        {
-            HostName = host,
-            Port = port,
-            VirtualHost = vhost,
-            UserName = user!,
-            Password = password!,
-            AutomaticRecoveryEnabled = true,
-            TopologyRecoveryEnabled = true,
-            NetworkRecoveryInterval = Options.Connection.NetworkRecoveryInterval,
-            RequestedHeartbeat = Options.Connection.RequestedHeartbeat,
-            RequestedConnectionTimeout = Options.Connection.ConnectionTimeout,
-            ClientProvidedName = Options.Connection.ClientProvidedName ?? $"eventbus:{InstanceName}",
-        };
-        if (tls)
-        {
-            factory.Ssl = new SslOption
-            {
-                Enabled = true,
-                ServerName = Options.Connection.TlsServerName ?? host,
-            };
-        }
-
-        return factory;
     }
 
     private Task OnConnectionShutdownAsync(object sender, ShutdownEventArgs args)

@@ -32,9 +32,16 @@ internal sealed class OutboundRegistration<T>(MessageType<T> type, string? topic
                 Topic = Topic,
                 Capacity = options.ForwardCapacity,
                 FullMode = options.ForwardFullMode,
-                RetryPolicy = options.ForwardRetryPolicy,
+                RetryPolicy = ForwardRetries(options.ForwardRetryPolicy),
                 MaxConcurrency = 1,
             });
+    }
+
+    /// <summary>The forward policy, except that a failure no retry can fix is not retried.</summary>
+    private static RetryPolicy ForwardRetries(RetryPolicy policy)
+    {
+        var inner = policy.ShouldRetry;
+        return policy.WithShouldRetry(ex => !RabbitMQBridge.IsPermanentForwardFailure(ex) && (inner is null || inner(ex)));
     }
 }
 

@@ -104,7 +104,7 @@ internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type
         {
             await delivery.DeadLetterAsync(
                 RabbitMQDeadLetterReasons.HandlerFailed,
-                $"{settlement.DeadLettered} local subscription(s) gave up on the event and the copy of their dead letter did not reach the broker.",
+                $"{settlement.DeadLettered} local subscription(s) gave up on the event, and not each of them has a copy on the dead-letter exchange (a copy failed, or the subscription was the bridge's own forwarder), so the message itself is dead-lettered.",
                 exception: null,
                 attempts: 0).ConfigureAwait(false);
             return;
@@ -118,7 +118,7 @@ internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type
         TValue? value;
         try
         {
-            value = type.Deserialize(message.Body);
+            value = type.Deserialize(message.Body.Span);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {

@@ -71,7 +71,7 @@ internal sealed class WorkQueueHandler<T> : InboundHandler
         var message = delivery.Message;
         var item = RelayHandler<T>.Deserialize(_type, message);
         var subject = string.IsNullOrWhiteSpace(message.Subject) ? null : message.Subject;
-        var context = new EventContext(message.IdAsGuid(), message.Time ?? _bridge.Time.GetUtcNow(), typeof(T))
+        var context = new EventContext(message.Key(), message.Time ?? _bridge.Time.GetUtcNow(), typeof(T))
         {
             Topic = subject,
             CorrelationId = message.CorrelationId,

@@ -45,6 +45,13 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
             {
                 activity.SetStatus(ActivityStatusCode.Error, ex.Message);
                 activity.SetTag(Conventions.ErrorType, ex.GetType().FullName);
+
+                // The conventions' 'exception' event: exception.type, exception.message, exception.stacktrace
+                // (the trace is formatted, so only for a span that records its data).
+                if (activity.IsAllDataRequested)
+                {
+                    activity.AddException(ex);
+                }
             }
 
             throw;
@@ -126,7 +133,7 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
             activity.SetTag(Conventions.DeliveryAttempt, attempt);
             if (context is not null)
             {
-                activity.SetTag(Conventions.MessageId, context.Id.ToString());
+                MessagingTelemetry.TagMessage(activity, context);
             }
 
             if (batchSize > 0)

@@ -11,6 +11,10 @@ internal static class Conventions
     internal const string SubscriptionName = "messaging.destination.subscription.name";
     internal const string ConsumerGroupName = "messaging.consumer.group.name";
     internal const string MessageId = "messaging.message.id";
+
+    /// <summary>The message's correlation id (<see cref="EventContext.CorrelationId"/>): the conventions' name for
+    /// the id of the conversation a message belongs to.</summary>
+    internal const string ConversationId = "messaging.message.conversation_id";
     internal const string BatchMessageCount = "messaging.batch.message_count";
     internal const string ErrorType = "error.type";
 

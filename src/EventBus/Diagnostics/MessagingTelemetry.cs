@@ -20,6 +20,18 @@ internal sealed class MessagingTelemetry : IDisposable
 
     internal static readonly ActivitySource Source = new(EventBusDiagnostics.ActivitySourceName, Version);
 
+    /// <summary>
+    /// Bucket boundaries, in seconds, for the duration histograms. Without advice an SDK uses its default
+    /// boundaries, meant for milliseconds (0, 5, 10, 25...), and every sample in seconds lands in the first
+    /// bucket. These are the boundaries the OpenTelemetry messaging conventions recommend for
+    /// <c>messaging.process.duration</c> (5 ms to 10 s), with four below them (100 µs to 2.5 ms), because
+    /// in-process handlers and hops commonly take less than a millisecond.
+    /// </summary>
+    private static readonly InstrumentAdvice<double> s_secondsAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+    };
+
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
 
@@ -45,8 +57,8 @@ internal sealed class MessagingTelemetry : IDisposable
 
         Sent = _meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Messages published or enqueued.");
         Consumed = _meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages handed to a handler.");
-        ProcessDuration = _meter.CreateHistogram<double>("messaging.process.duration", "s", "Duration of one handler attempt.");
-        Lag = _meter.CreateHistogram<double>("eventbus.consumer.lag", "s", "Time from publish to the start of the first handler attempt.");
+        ProcessDuration = _meter.CreateHistogram("messaging.process.duration", "s", "Duration of one handler attempt.", tags: null, s_secondsAdvice);
+        Lag = _meter.CreateHistogram("eventbus.consumer.lag", "s", "Time from publish to the start of the first handler attempt.", tags: null, s_secondsAdvice);
         Dropped = _meter.CreateCounter<long>("eventbus.messages.dropped", "{message}", "Messages not handled, by reason (full mode, rejection, unsubscription, abandonment).");
         Retried = _meter.CreateCounter<long>("eventbus.messages.retried", "{message}", "Retries scheduled after a failed handler attempt.");
         DeadLettered = _meter.CreateCounter<long>("eventbus.messages.dead_lettered", "{message}", "Messages sent to the dead-letter sink.");
@@ -97,6 +109,17 @@ internal sealed class MessagingTelemetry : IDisposable
         }
 
         return activity;
+    }
+
+    /// <summary>Tags a span with the message's identity: its id and, when it has one, its correlation id as the
+    /// conversation id. For the producer and the consumer spans alike.</summary>
+    internal static void TagMessage(Activity activity, EventContext context)
+    {
+        activity.SetTag(Conventions.MessageId, context.Id.ToString());
+        if (context.CorrelationId is { } correlationId)
+        {
+            activity.SetTag(Conventions.ConversationId, correlationId);
+        }
     }
 
     /// <summary>Counts a message sent (or one whose publish failed, with its error type).</summary>

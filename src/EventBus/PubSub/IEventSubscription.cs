@@ -25,8 +25,13 @@ public interface IEventSubscription : IDisposable, IAsyncDisposable
     /// <summary>Queued or inline.</summary>
     DeliveryMode Mode { get; }
 
-    /// <summary>Events buffered and not yet handed to the handler (always 0 for inline).</summary>
+    /// <summary>Events buffered and not yet handed to the handler (for inline, those waiting behind its lane).</summary>
     int PendingCount { get; }
+
+    /// <summary>How many events the subscription buffers (<see cref="SubscriptionOptions.Capacity"/>);
+    /// <see cref="PendingCount"/> can exceed it by what waits in the overflow. An inline subscription buffers
+    /// only events that find its lane taken (another publisher's call, or a retry).</summary>
+    int Capacity { get; }
 
     /// <summary>Whether the subscription still receives events.</summary>
     bool IsActive { get; }

@@ -185,7 +185,10 @@ internal sealed class Route<T> : IRoute
         using var activity = MessagingTelemetry.StartPublish(
             ReferenceEquals(topic, Topic) ? PublishSpanName : $"{Conventions.Publish} {destination}", destination);
         var context = _host.Environment.CreateContext(RuntimeType, topic, options, activity);
-        activity?.SetTag(Conventions.MessageId, context.Id.ToString());
+        if (activity is not null)
+        {
+            MessagingTelemetry.TagMessage(activity, context);
+        }
         try
         {
             await Deliver(snapshot, @event, context, noWait, cancellationToken).ConfigureAwait(false);

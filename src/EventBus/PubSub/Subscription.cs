@@ -52,6 +52,8 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
 
     public int PendingCount => Consumer.Pending;
 
+    public int Capacity => Consumer.Settings.Capacity;
+
     public bool IsActive => Consumer.Lifecycle.IsAccepting && !Host.IsClosed;
 
     public long Sequence { get; }

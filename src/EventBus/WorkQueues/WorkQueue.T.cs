@@ -226,7 +226,10 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     private EventContext NewContext(T item, System.Diagnostics.Activity? activity)
     {
         var context = Environment.CreateContext(item!.GetType(), topic: null, options: null, activity);
-        activity?.SetTag(Conventions.MessageId, context.Id.ToString());
+        if (activity is not null)
+        {
+            MessagingTelemetry.TagMessage(activity, context);
+        }
         return context;
     }
 

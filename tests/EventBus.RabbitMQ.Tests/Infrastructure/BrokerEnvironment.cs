@@ -3,10 +3,21 @@ using System.Globalization;
 
 namespace EventBus.RabbitMQ.Tests.Infrastructure;
 
-/// <summary>The test broker's connection settings, as written by <c>scripts/rabbitmq.sh start</c>.</summary>
-public sealed record BrokerSettings(string Host, int Port, string VirtualHost, string User, string Password)
+/// <summary>The test broker's connection settings, as written by <c>scripts/rabbitmq.sh start</c>: the run-time user the
+/// bridge runs as, the deploy-time user that declares (and deletes) the tests' exchanges and queues, and the TLS
+/// listener with the certificates the script made.</summary>
+public sealed record BrokerSettings(
+    string Host,
+    int Port,
+    int? TlsPort,
+    string? TlsDirectory,
+    string VirtualHost,
+    string User,
+    string Password,
+    string DeployUser,
+    string DeployPassword)
 {
-    /// <summary>Puts these settings into bridge options.</summary>
+    /// <summary>Puts these settings, with the run-time user, into bridge options.</summary>
     public void ApplyTo(RabbitMQConnectionOptions connection)
     {
         connection.HostName = Host;
@@ -16,8 +27,25 @@ public sealed record BrokerSettings(string Host, int Port, string VirtualHost, s
         connection.Password = Password;
     }
 
-    /// <summary>Never print the password, even in a test failure.</summary>
-    public override string ToString() => $"amqp://{User}:***@{Host}:{Port}/{VirtualHost}";
+    /// <summary>Switches bridge options to the deploy-time user.</summary>
+    public void ApplyDeployUserTo(RabbitMQConnectionOptions connection)
+    {
+        connection.UserName = DeployUser;
+        connection.Password = DeployPassword;
+    }
+
+    /// <summary>The AMQPS port; fails with what to do when the node has no TLS listener.</summary>
+    public int RequireTlsPort() => TlsPort ?? throw NoTls();
+
+    /// <summary>A file the script made in the TLS folder (<c>ca.pem</c>, <c>client.pem</c>...).</summary>
+    public string TlsFile(string name) => Path.Combine(TlsDirectory ?? throw NoTls(), name);
+
+    private static InvalidOperationException NoTls() => new(
+        "The test broker has no TLS listener: scripts/rabbitmq.sh makes its certificates with openssl, which is not installed. " +
+        "Run scripts/rabbitmq.sh install (it installs openssl), then scripts/rabbitmq.sh stop && scripts/rabbitmq.sh start.");
+
+    /// <summary>Never print the passwords, even in a test failure.</summary>
+    public override string ToString() => $"amqp://{User}:***@{Host}:{Port}/{VirtualHost} (deploy user {DeployUser}, TLS on {TlsPort})";
 }
 
 /// <summary>Finds the test broker (scripts/rabbitmq.sh) and drives it.</summary>
@@ -57,12 +85,21 @@ public static class BrokerEnvironment
             ? value
             : throw new InvalidOperationException($"The connection file {path} has no {key}; run scripts/rabbitmq.sh start to rewrite it.");
 
+        // Empty when the node has no TLS listener (no openssl); present, perhaps empty, since the script writes it.
+        string? Optional(string key) => values.TryGetValue(key, out var value)
+            ? value.Length > 0 ? value : null
+            : throw new InvalidOperationException($"The connection file {path} has no {key}; run scripts/rabbitmq.sh start to rewrite it.");
+
         return new BrokerSettings(
             Get("EVENTBUS_RABBITMQ_HOST"),
             int.Parse(Get("EVENTBUS_RABBITMQ_PORT"), CultureInfo.InvariantCulture),
+            Optional("EVENTBUS_RABBITMQ_TLS_PORT") is { } tlsPort ? int.Parse(tlsPort, CultureInfo.InvariantCulture) : null,
+            Optional("EVENTBUS_RABBITMQ_TLS_DIR"),
             Get("EVENTBUS_RABBITMQ_VHOST"),
             Get("EVENTBUS_RABBITMQ_USER"),
-            Get("EVENTBUS_RABBITMQ_PASSWORD"));
+            Get("EVENTBUS_RABBITMQ_PASSWORD"),
+            Get("EVENTBUS_RABBITMQ_DEPLOY_USER"),
+            Get("EVENTBUS_RABBITMQ_DEPLOY_PASSWORD"));
     }
 
     /// <summary>Runs <c>scripts/rabbitmq.sh {command}</c> and fails with its output if it fails.</summary>

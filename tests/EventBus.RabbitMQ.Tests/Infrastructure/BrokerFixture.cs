@@ -14,8 +14,9 @@ public sealed class BrokerCollection : ICollectionFixture<BrokerFixture>
     public const string Name = "RabbitMQ broker";
 }
 
-/// <summary>The broker's settings and an administrative connection (as the same least-privilege test user)
-/// for what the tests do behind the bridge's back: raw publishes, reading dead letters, cleaning up.</summary>
+/// <summary>The broker's settings and an administrative connection, as the deploy-time user, for what the tests do
+/// behind the bridge's back: raw publishes, reading dead letters, cleaning up. (The bridge itself runs as the
+/// run-time user, which may do none of these but the raw publish.)</summary>
 public sealed class BrokerFixture : IAsyncLifetime
 {
     private IConnection? _connection;
@@ -29,13 +30,27 @@ public sealed class BrokerFixture : IAsyncLifetime
             HostName = Settings.Host,
             Port = Settings.Port,
             VirtualHost = Settings.VirtualHost,
-            UserName = Settings.User,
-            Password = Settings.Password,
+            UserName = Settings.DeployUser,
+            Password = Settings.DeployPassword,
             AutomaticRecoveryEnabled = true,
             NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
             ClientProvidedName = "eventbus-tests-admin",
+
+            // The too-large test reads back a dead letter above the client's default 64 MiB frame limit.
+            MaxInboundMessageBodySize = 512 * 1024 * 1024,
         };
-        _connection = await factory.CreateConnectionAsync();
+        try
+        {
+            _connection = await factory.CreateConnectionAsync();
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidOperationException(
+                $"The RabbitMQ bridge tests need the test broker at {Settings}, but it does not answer ({ex.GetBaseException().Message}). " +
+                "Run the tests with ./scripts/test.sh (it starts the broker), or run scripts/rabbitmq.sh start first, with the same " +
+                "EVENTBUS_RABBITMQ_* environment variables.",
+                ex);
+        }
     }
 
     public async Task DisposeAsync()
@@ -64,13 +79,16 @@ public sealed class BrokerFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Publishes raw bytes, as a foreign or broken producer would.</summary>
-    public async Task PublishRawAsync(string exchange, string routingKey, byte[] body, string? type, string? contentType = "application/json", IDictionary<string, object?>? headers = null)
+    /// <summary>Publishes raw bytes, as a foreign or broken producer would, and returns once the broker confirmed them.</summary>
+    public Task PublishRawAsync(string exchange, string routingKey, byte[] body, string? type, string? contentType = "application/json", IDictionary<string, object?>? headers = null) =>
+        PublishRawAsync(exchange, routingKey, body, new BasicProperties { Type = type, ContentType = contentType, Persistent = true, MessageId = Guid.NewGuid().ToString(), Headers = headers });
+
+    /// <summary>Publishes raw bytes with the given properties, and returns once the broker confirmed them.</summary>
+    public async Task PublishRawAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties)
     {
         var channel = await OpenChannelAsync();
         await using (channel)
         {
-            var properties = new BasicProperties { Type = type, ContentType = contentType, Persistent = true, MessageId = Guid.NewGuid().ToString(), Headers = headers };
             await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body);
         }
     }
@@ -102,7 +120,9 @@ public sealed class BrokerFixture : IAsyncLifetime
                     headers[key] = Envelope.AsText(value) ?? string.Empty;
                 }
 
-                taken.Enqueue(new RawMessage(Encoding.UTF8.GetString(args.Body.Span), headers, args.BasicProperties.Type, args.RoutingKey));
+                // A huge body (the too-large test) is not turned into a string: its length is what matters.
+                var body = args.Body.Length <= 1024 * 1024 ? Encoding.UTF8.GetString(args.Body.Span) : string.Empty;
+                taken.Enqueue(new RawMessage(body, args.Body.Length, headers, args.BasicProperties, args.RoutingKey));
                 await channel.BasicAckAsync(args.DeliveryTag, multiple: false);
                 if (taken.Count >= count)
                 {
@@ -114,6 +134,21 @@ public sealed class BrokerFixture : IAsyncLifetime
             await channel.BasicCancelAsync(tag);
             return [.. taken];
         }
+    }
+
+    /// <summary>Opens a connection of its own as the given user, for tests of what that user may do.</summary>
+    public async Task<IConnection> ConnectAsAsync(string user, string password)
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = Settings.Host,
+            Port = Settings.Port,
+            VirtualHost = Settings.VirtualHost,
+            UserName = user,
+            Password = password,
+            ClientProvidedName = $"eventbus-tests-{user}",
+        };
+        return await factory.CreateConnectionAsync();
     }
 
     /// <summary>Deletes what a test declared, so tests never see each other's messages.</summary>
@@ -135,5 +170,8 @@ public sealed class BrokerFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A message read off a queue: body as text, headers as text.</summary>
-public sealed record RawMessage(string Body, IReadOnlyDictionary<string, string> Headers, string? Type, string RoutingKey);
+/// <summary>A message read off a queue: body as text (empty above 1 MiB), its length, headers as text, properties.</summary>
+public sealed record RawMessage(string Body, int BodyLength, IReadOnlyDictionary<string, string> Headers, IReadOnlyBasicProperties Properties, string RoutingKey)
+{
+    public string? Type => Properties.Type;
+}

@@ -7,7 +7,10 @@ namespace EventBus.RabbitMQ.Tests.Infrastructure;
 
 /// <summary>
 /// Base of the broker tests: a fresh exchange, dead-letter exchange and queue names per test, deleted at the
-/// end; and application instances, each a Generic Host with its own service provider, bus and bridge.
+/// end; and application instances, each a Generic Host with its own service provider, bus and bridge. By
+/// default an instance is started the way docs/rabbitmq.md recommends for production: its topology is first
+/// declared by the deploy-time user (<see cref="RabbitMQTopology"/>), then the bridge runs as the run-time user,
+/// whose narrower permissions let it declare nothing but its own instance queue.
 /// </summary>
 [Collection(BrokerCollection.Name)]
 public abstract class BrokerTest(BrokerFixture broker) : IAsyncLifetime
@@ -44,29 +47,63 @@ public abstract class BrokerTest(BrokerFixture broker) : IAsyncLifetime
         await Broker.DeleteAsync([.. _queues, DeadLetterQueue], [Exchange, DeadLetterExchange]);
     }
 
-    /// <summary>Starts one application instance: a host with the bus and the bridge, connected to the test broker.</summary>
+    /// <summary>A name for an instance that the run-time user's permissions allow (<c>instance-{hex}</c>).</summary>
+    protected static string NewInstanceName() => $"instance-{Guid.NewGuid().ToString("N")[..12]}";
+
+    /// <summary>
+    /// Starts one application instance: a host with the bus and the bridge, connected to the test broker as the
+    /// run-time user, with <see cref="RabbitMQOptions.DeclareTopology"/> off. With <paramref name="deploy"/>, the
+    /// same options are first used by the deploy-time user to declare the topology, as a deployment would.
+    /// </summary>
     protected async Task<IHost> StartInstanceAsync(
         Action<RabbitMQOptions> rabbit,
         Action<IEventBusBuilder>? bus = null,
-        Action<EventBusOptions>? busOptions = null)
+        Action<EventBusOptions>? busOptions = null,
+        bool deploy = true,
+        ILoggerFactory? loggerFactory = null)
     {
+        var instanceName = NewInstanceName();
+        if (deploy)
+        {
+            await DeployAsync(rabbit);
+        }
+
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (loggerFactory is not null)
+        {
+            builder.Services.AddSingleton(loggerFactory);
+        }
+
         var eventBus = builder.Services.AddEventBus(busOptions);
         bus?.Invoke(eventBus);
-        eventBus.AddRabbitMQ(options =>
-        {
-            Broker.Settings.ApplyTo(options.Connection);
-            options.Connection.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
-            options.ExchangeName = Exchange;
-            options.Source = "/eventbus-tests";
-            options.SerializerOptions = new JsonSerializerOptions { TypeInfoResolver = TestJsonContext.Default };
-            rabbit(options);
-        });
+        eventBus.AddRabbitMQ(options => Configure(options, instanceName, rabbit));
         var host = builder.Build();
         _hosts.Add(host);
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>The deployment step alone: the deploy-time user declares the topology these options describe
+    /// (exchanges, dead-letter queue, the shared queues of their <c>Consume</c> registrations).</summary>
+    protected async Task DeployAsync(Action<RabbitMQOptions> rabbit)
+    {
+        var deployment = new RabbitMQOptions();
+        Configure(deployment, NewInstanceName(), rabbit);
+        Broker.Settings.ApplyDeployUserTo(deployment.Connection);
+        await RabbitMQTopology.DeclareAsync(deployment);
+    }
+
+    private void Configure(RabbitMQOptions options, string instanceName, Action<RabbitMQOptions> rabbit)
+    {
+        Broker.Settings.ApplyTo(options.Connection);
+        options.Connection.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
+        options.ExchangeName = Exchange;
+        options.InstanceName = instanceName;
+        options.DeclareTopology = false;
+        options.Source = "/eventbus-tests";
+        options.SerializerOptions = new JsonSerializerOptions { TypeInfoResolver = TestJsonContext.Default };
+        rabbit(options);
     }
 
     protected static async Task StopQuietlyAsync(IHost host)

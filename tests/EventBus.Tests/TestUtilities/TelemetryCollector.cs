@@ -20,6 +20,7 @@ public sealed class TelemetryCollector : IDisposable
     private readonly ConcurrentQueue<Activity> _spans = new();
     private readonly ConcurrentQueue<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
     private readonly ConcurrentDictionary<ActivityTraceId, bool> _traces = new();
+    private readonly ConcurrentDictionary<string, Instrument> _instruments = new();
 
     public TelemetryCollector()
     {
@@ -42,6 +43,7 @@ public sealed class TelemetryCollector : IDisposable
         {
             if (ReferenceEquals(instrument.Meter.Scope, MeterFactory))
             {
+                _instruments[instrument.Name] = instrument;
                 listener.EnableMeasurementEvents(instrument);
             }
         };
@@ -63,6 +65,10 @@ public sealed class TelemetryCollector : IDisposable
         _traces[activity.TraceId] = true;
         return activity;
     }
+
+    /// <summary>An instrument of this collector's meters, as it was published (with its unit and advice).</summary>
+    public Instrument Instrument(string name) =>
+        _instruments.TryGetValue(name, out var instrument) ? instrument : throw new InvalidOperationException($"No instrument '{name}' was published.");
 
     /// <summary>Reads observable instruments (the depth gauge) now.</summary>
     public void RecordObservableInstruments() => _meters.RecordObservableInstruments();

@@ -6,6 +6,7 @@ namespace EventBus.Samples.Scenes.Saga;
 /// instead of choreographing (where each service would react to the previous one's event and the
 /// flow would exist only as the sum of their subscriptions).
 /// </summary>
+[EventBusHandler(Name = Name)]
 internal sealed class OrderSagaOrchestrator(SagaBus bus, SagaStore store) : IEventHandler<ISagaEvent>
 {
     public const string Name = "saga-orchestrator";

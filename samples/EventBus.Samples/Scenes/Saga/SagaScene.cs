@@ -46,19 +46,19 @@ internal sealed class SagaScene : Scene<SagaResult>
             .AddPlainRow(ShippingService.Name, "ShipOrder", "OrderShipped"));
         console.Note("this saga is orchestrated: one class decides every next step and every compensation, so the flow reads in one place. " +
             "With choreography each service would react to the previous one's event instead; there is no coordinator, and the flow is spread out.");
+        console.Note("nobody lists these handlers: AddEventBusHandlers(), written at compile time by the DI package's source generator, " +
+            "subscribes each class to every event it implements IEventHandler<T> for (two each for inventory and orders), with no reflection at run time.");
 
         await using var host = await SceneHost.StartAsync(services =>
         {
             services.AddSingleton(warehouse).AddSingleton(gateway).AddSingleton(book).AddSingleton(store);
             services.AddSingleton<SagaBus>();
+            // Discovery: the generator found every handler class at compile time and wrote AddEventBusHandlers(),
+            // one AddHandler call per event a class handles (InventoryService and OrderService handle two each).
+            // This assembly holds every scene, so the filter keeps this scene's classes only; an application
+            // calls AddEventBusHandlers() alone.
             services.AddEventBus()
-                .AddHandler<ISagaEvent, OrderSagaOrchestrator>(static o => o.Name = OrderSagaOrchestrator.Name)
-                .AddHandler<ReserveInventory, InventoryService>()
-                .AddHandler<ReleaseInventory, InventoryService>()
-                .AddHandler<ChargePayment, PaymentService>()
-                .AddHandler<ShipOrder, ShippingService>()
-                .AddHandler<CancelOrder, OrderService>()
-                .AddHandler<OrderShipped, OrderService>();
+                .AddEventBusHandlers(static handler => handler.Namespace == typeof(SagaScene).Namespace);
         }, cancellationToken);
 
         // One subscription to the interface every saga message implements sees them all.
