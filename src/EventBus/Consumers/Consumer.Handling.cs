@@ -249,11 +249,8 @@ internal sealed partial class Consumer<T>
         return true;
     }
 
-    /// <summary>The slot saw the halt when it began (or before the next attempt): the item is lost, by whoever owns it.</summary>
-    /// <param name="worker">The slot.</param>
-    /// <param name="item">The item.</param>
-    /// <param name="started">True when an attempt had been made: the item is then abandoned, whatever
-    /// the halt's reason (an item that never started is lost as the halt says: unsubscribed, say).</param>
+    /// <summary>The slot saw the halt when it began (or before the next attempt): the item is lost, by whoever
+    /// owns it; abandoned once <paramref name="started"/>, else with the halt's reason (unsubscribed, say).</summary>
     internal bool LoseAtHalt(ConsumerWorker<T> worker, in WorkItem<T> item, bool started = true)
     {
         if (worker.End(item))

@@ -35,8 +35,6 @@ internal sealed partial class Consumer<T>
     private int _biasThread = -1;
 
     /// <summary>Takes the lane on the biased thread's fast path, for a plain synchronous handler and no context.</summary>
-    /// <param name="thread">The calling thread's <see cref="ThreadIndex.Current"/>.</param>
-    /// <param name="event">The event.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal FastEntry TryEnterFast(int thread, T @event)
     {
@@ -90,10 +88,6 @@ internal sealed partial class Consumer<T>
     /// An inline delivery that cannot take the fast path: takes a free slot and calls the handler on this
     /// thread, or, when the lane is taken or events wait, writes the event to the buffer behind them.
     /// </summary>
-    /// <param name="item">The event and its context.</param>
-    /// <param name="mode">How a write into a full buffer behaves.</param>
-    /// <param name="awaitHandler">True to complete only when an asynchronous handler has (PublishAsync).</param>
-    /// <param name="cancellationToken">Cancels a wait for space.</param>
     internal ValueTask<WriteResult> DeliverInline(in WorkItem<T> item, WriteMode mode, bool awaitHandler, CancellationToken cancellationToken)
     {
         var thread = ThreadIndex.Current;

@@ -31,9 +31,7 @@ internal sealed partial class Consumer<T>
 
     private int BufferedCount => Volatile.Read(ref _channel)?.Reader.Count ?? 0;
 
-    /// <summary>
-    /// Offers an item when that takes no waiting and no decision: the fast path of a publish.
-    /// </summary>
+    /// <summary>Offers an item when that takes no waiting and no decision: the fast path of a publish.</summary>
     /// <returns><see cref="WriteResult.Accepted"/>, <see cref="WriteResult.Closed"/>, or
     /// <see cref="WriteResult.Full"/> when <see cref="WriteAsync"/> must decide.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -67,7 +67,6 @@ internal sealed class ConsumerLifecycle
     }
 
     /// <summary>Asks the target to finish what it accepted, halting it when <paramref name="deadline"/> fires.</summary>
-    /// <param name="deadline">The caller's deadline; one that cannot be cancelled adds none.</param>
     /// <returns>A task that completes when the machine has stopped.</returns>
     internal Task RequestDrain(CancellationToken deadline)
     {
@@ -98,7 +97,6 @@ internal sealed class ConsumerLifecycle
     }
 
     /// <summary>Tells the target to decide every outcome now. The first halt's reason wins; later calls do nothing.</summary>
-    /// <param name="reason">What buffered items are lost as (abandoned at a deadline, unsubscribed at a dispose).</param>
     /// <returns>True when this call began the halt.</returns>
     internal bool RequestHalt(DropReason reason)
     {

@@ -153,7 +153,6 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject
     }
 
     /// <summary>The holder saw the consumer halted: true when it, not the halt, owns its item. Call once per item.</summary>
-    /// <param name="item">The item, reported here when the halt claimed it without seeing it.</param>
     internal bool KeepAtHalt(in WorkItem<T> item)
     {
         var claim = Interlocked.CompareExchange(ref _claim, KeptByHolder, Unclaimed);

@@ -13,6 +13,5 @@ internal interface IStopTarget
     /// <paramref name="reason"/>, and then handlers' tokens are cancelled. Never waits for user code.
     /// The target calls <see cref="ConsumerLifecycle.TryMarkStopped"/> once nothing is unfinished.
     /// </summary>
-    /// <param name="reason">What unfinished work is lost as.</param>
     void OnHalt(DropReason reason);
 }

@@ -14,8 +14,6 @@ public interface IPublisher<in TEvent>
     string? Topic { get; }
 
     /// <summary>Publishes an event, waiting for buffer space where a subscription is full (backpressure).</summary>
-    /// <param name="event">The event.</param>
-    /// <param name="cancellationToken">Cancels a wait for buffer space.</param>
     /// <returns>A task that completes synchronously when every target had room.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="event"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The bus was completed or disposed.</exception>
@@ -24,7 +22,6 @@ public interface IPublisher<in TEvent>
     ValueTask PublishAsync(TEvent @event, CancellationToken cancellationToken = default);
 
     /// <summary>Publishes an event without ever blocking the calling thread.</summary>
-    /// <param name="event">The event.</param>
     /// <exception cref="ArgumentNullException"><paramref name="event"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The bus was completed or disposed.</exception>
     /// <exception cref="EventBusFullException">A full subscription could not take the event, even into its overflow.</exception>

@@ -185,9 +185,6 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
     }
 
     /// <summary>Finds (or creates, once) the route for an event's run-time type and a topic.</summary>
-    /// <param name="event">The event (not null).</param>
-    /// <param name="topic">The topic, or null.</param>
-    /// <param name="pin">True for a typed publisher, which keeps the route: it is then never released.</param>
     internal Route<T> RouteOf<T>(T @event, string? topic, bool pin = false)
     {
         var routes = GetTypeRoutes<T>();

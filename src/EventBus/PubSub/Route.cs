@@ -19,11 +19,6 @@ internal sealed class Route<T> : IRoute
     private RouteSnapshot<T> _snapshot;
     private volatile bool _pinned;
 
-    /// <param name="host">The bus's state and services.</param>
-    /// <param name="runtimeType">The run-time type of the events.</param>
-    /// <param name="topic">The topic, or null.</param>
-    /// <param name="snapshot">The targets it starts with.</param>
-    /// <param name="release">Takes the route out of its table when the bus releases it (null for a route that is never released).</param>
     internal Route(ISubscriptionHost host, Type runtimeType, string? topic, RouteSnapshot<T> snapshot, Action<Route<T>>? release)
     {
         _host = host;
@@ -65,10 +60,6 @@ internal sealed class Route<T> : IRoute
     private string Destination => Topic ?? RuntimeType.Name;
 
     /// <summary>Delivers one event to every target of the current snapshot.</summary>
-    /// <param name="event">The event (not null).</param>
-    /// <param name="options">The publisher's options, or null.</param>
-    /// <param name="noWait">True for a synchronous publish: never wait; the returned task is then always complete.</param>
-    /// <param name="cancellationToken">Cancels a wait for space.</param>
     /// <returns>A task that faults (rather than throwing) with what the publish found: the bus closed, a
     /// refusal, a cancelled wait; as <c>ChannelWriter.WriteAsync</c> does.</returns>
     internal ValueTask PublishAsync(T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)

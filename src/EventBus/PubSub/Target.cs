@@ -13,8 +13,6 @@ internal abstract class Target<T>
     /// done": the route then calls <see cref="DeliverAsync"/>, which does everything, including
     /// trying again.
     /// </summary>
-    /// <param name="event">The event.</param>
-    /// <param name="context">Its context, when the route created one.</param>
     /// <returns>True when the event was taken.</returns>
     internal virtual bool TryDeliver(T @event, EventContext? context) => false;
 
@@ -26,9 +24,5 @@ internal abstract class Target<T>
     /// the event. Completes later when the publisher has to wait for space or for an inline
     /// async handler.
     /// </summary>
-    /// <param name="event">The event.</param>
-    /// <param name="context">Its context, when the route created one.</param>
-    /// <param name="noWait">True for publishes that must not wait (synchronous publish).</param>
-    /// <param name="cancellationToken">Cancels a wait for space.</param>
     internal abstract ValueTask<bool> DeliverAsync(T @event, EventContext? context, bool noWait, CancellationToken cancellationToken);
 }

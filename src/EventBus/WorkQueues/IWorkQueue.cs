@@ -19,8 +19,6 @@ public interface IWorkQueue<T>
     int InFlight { get; }
 
     /// <summary>Adds an item, waiting for space when the buffer is full (backpressure).</summary>
-    /// <param name="item">The item.</param>
-    /// <param name="cancellationToken">Cancels a wait for space; the item is then not enqueued.</param>
     /// <returns>A task that completes synchronously when the buffer had room. When it is full the
     /// queue's <see cref="BufferFullMode"/> applies: <see cref="BufferFullMode.Wait"/> waits, the drop modes
     /// drop (counted and reported), <see cref="BufferFullMode.Fail"/> throws. An enqueue made from inside a
@@ -34,7 +32,6 @@ public interface IWorkQueue<T>
     ValueTask EnqueueAsync(T item, CancellationToken cancellationToken = default);
 
     /// <summary>Adds an item if the buffer has room now; never waits.</summary>
-    /// <param name="item">The item.</param>
     /// <returns><see langword="true"/> when the item was accepted (under a drop mode the buffer always
     /// accepts, dropping per the mode); <see langword="false"/> when the buffer was full under
     /// <see cref="BufferFullMode.Wait"/> or <see cref="BufferFullMode.Fail"/>. A refusal is not counted as a drop:
