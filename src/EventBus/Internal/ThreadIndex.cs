@@ -15,6 +15,10 @@ namespace EventBus.Internal;
 /// is what keeps the counts exact: the new thread continues the dead one's cells. The dead thread
 /// wrote its cells before it ended; the garbage collection that found it gone, the finalizer and
 /// the lock below order those writes before the new owner's first write.</para>
+/// <para>The thread-static fields live in a class with no static initializer (<see cref="PerThread"/>):
+/// only then does the JIT inline their access. In a class with one (such as this, for its pool), each
+/// read went through a runtime helper and <c>__tls_get_addr</c>: 7 to 19 ns instead of about 1.5 ns
+/// in a side measurement, paid by every inline publish and every buffered write.</para>
 /// </remarks>
 internal static class ThreadIndex
 {
@@ -22,27 +26,18 @@ internal static class ThreadIndex
     private static readonly Stack<int> s_free = new();
     private static int s_next;
 
-    /// <summary>This thread's number plus one; 0 until the thread first asks.</summary>
-    [ThreadStatic]
-    private static int s_indexPlusOne;
-
-    /// <summary>Keeps this thread's number taken while the thread lives (see the remarks): it is never
-    /// read, only held.</summary>
-#pragma warning disable IDE0052 // Never read on purpose: the reference alone keeps the releaser alive.
-    [ThreadStatic]
-    private static Releaser? s_releaser;
-#pragma warning restore IDE0052
-
     /// <summary>The calling thread's number.</summary>
     internal static int Current
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         get
         {
-            var index = s_indexPlusOne - 1;
+            var index = PerThread.IndexPlusOne - 1;
             return index >= 0 ? index : Assign();
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static int Assign()
     {
         int index;
@@ -51,8 +46,8 @@ internal static class ThreadIndex
             index = s_free.Count > 0 ? s_free.Pop() : s_next++;
         }
 
-        s_releaser = new Releaser(index);
-        s_indexPlusOne = index + 1;
+        PerThread.Releaser = new Releaser(index);
+        PerThread.IndexPlusOne = index + 1;
         return index;
     }
 
@@ -62,6 +57,18 @@ internal static class ThreadIndex
         {
             s_free.Push(index);
         }
+    }
+
+    /// <summary>The thread-static fields, in a class without a static initializer (see the remarks).</summary>
+    private static class PerThread
+    {
+        /// <summary>This thread's number plus one; 0 until the thread first asks.</summary>
+        [ThreadStatic]
+        internal static int IndexPlusOne;
+
+        /// <summary>Keeps this thread's number taken while the thread lives: never read, only held.</summary>
+        [ThreadStatic]
+        internal static Releaser? Releaser;
     }
 
     /// <summary>Hands its thread's number back when the thread has ended and this object was collected.</summary>
