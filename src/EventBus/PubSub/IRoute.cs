@@ -18,6 +18,9 @@ internal interface IRoute
     /// <summary>Removes <paramref name="entry"/> from the route's targets.</summary>
     void OnUnsubscribed(ISubscriptionEntry entry);
 
+    /// <summary>The bus no longer accepts publishes: every publish on this route now throws.</summary>
+    void Close();
+
     /// <summary>Takes the route out of its type's table: the bus no longer needs it.</summary>
     void Release();
 }

@@ -95,6 +95,11 @@ internal sealed partial class InProcessEventBus : IStopTarget
         lock (_gate)
         {
             owned = [.. _subscriptions, .. _stopping];
+            foreach (var route in _routes)
+            {
+                route.Close();
+            }
+
             if (_allStopped is null)
             {
                 first = true;

@@ -229,7 +229,7 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
     {
         if (!owner.TryGet(runtimeType, topic, out var route))
         {
-            route = new Route<T>(this, runtimeType, topic, BuildSnapshot<T>(runtimeType, topic), owner.Remove);
+            route = new Route<T>(this, runtimeType, topic, SnapshotUnderLock<T>(runtimeType, topic), owner.Remove);
             _routes.Add(route);
             owner.Add(route);
         }
@@ -290,6 +290,10 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
         throw new UnreachableException();
     }
 
+    /// <summary>A new route's targets, or <see cref="RouteSnapshot{T}.Closed"/> once the bus no longer accepts publishes.</summary>
+    private RouteSnapshot<T> SnapshotUnderLock<T>(Type runtimeType, string? topic) =>
+        IsClosed ? RouteSnapshot<T>.Closed : BuildSnapshot<T>(runtimeType, topic);
+
     private RouteSnapshot<T> BuildSnapshot<T>(Type runtimeType, string? topic)
     {
         var builder = new RouteSnapshot<T>.Builder(null);
@@ -330,7 +334,7 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
                 return existing;
             }
 
-            var exact = new Route<T>(this, typeof(T), null, BuildSnapshot<T>(typeof(T), null), release: null);
+            var exact = new Route<T>(this, typeof(T), null, SnapshotUnderLock<T>(typeof(T), null), release: null);
             exact.Pin();
             _routes.Add(exact);
             var routes = new TypeRoutes<T>(exact);

@@ -45,13 +45,21 @@ internal sealed class Route<T> : IRoute
 
     void IRoute.OnSubscribed(ISubscriptionEntry entry)
     {
-        if (entry.Matches(RuntimeType, Topic))
+        if (entry.Matches(RuntimeType, Topic) && !_snapshot.IsClosed)
         {
             Volatile.Write(ref _snapshot, _snapshot.With(entry));
         }
     }
 
-    void IRoute.OnUnsubscribed(ISubscriptionEntry entry) => Volatile.Write(ref _snapshot, _snapshot.Without(entry));
+    void IRoute.OnUnsubscribed(ISubscriptionEntry entry)
+    {
+        if (!_snapshot.IsClosed)
+        {
+            Volatile.Write(ref _snapshot, _snapshot.Without(entry));
+        }
+    }
+
+    void IRoute.Close() => Volatile.Write(ref _snapshot, RouteSnapshot<T>.Closed);
 
     /// <summary>The span name of a publish on this route, built once.</summary>
     private string PublishSpanName => field ??= $"{Conventions.Publish} {Destination}";
@@ -66,11 +74,15 @@ internal sealed class Route<T> : IRoute
     {
         try
         {
-            _host.ThrowIfClosed();
             var snapshot = Volatile.Read(ref _snapshot);
             if (snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true)
             {
                 return DeliverInline(snapshot.Inline, @event, noWait, cancellationToken);
+            }
+
+            if (snapshot.IsClosed)
+            {
+                _host.ThrowIfClosed();
             }
 
             return PublishSlowAsync(snapshot, @event, options, noWait, cancellationToken);
@@ -84,8 +96,12 @@ internal sealed class Route<T> : IRoute
     /// <summary>Publishes without ever waiting; throws what the publish found.</summary>
     internal void Publish(T @event, PublishOptions? options)
     {
-        _host.ThrowIfClosed();
         var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot.IsClosed)
+        {
+            _host.ThrowIfClosed();
+        }
+
         var publish = snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true
             ? DeliverInline(snapshot.Inline, @event, noWait: true, CancellationToken.None)
             : PublishSlowAsync(snapshot, @event, options, noWait: true, CancellationToken.None);

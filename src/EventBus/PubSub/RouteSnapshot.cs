@@ -8,14 +8,22 @@ internal sealed class RouteSnapshot<T>
 {
     internal static readonly RouteSnapshot<T> Empty = new([], [], needsContext: false);
 
-    private RouteSnapshot(InlineSubscription<T>[] inline, Target<T>[] targets, bool needsContext)
+    /// <summary>The snapshot of every route of a bus that no longer accepts publishes: a publish finds the bus's
+    /// state in the one load it makes anyway.</summary>
+    internal static readonly RouteSnapshot<T> Closed = new([], [], needsContext: false, closed: true);
+
+    private RouteSnapshot(InlineSubscription<T>[] inline, Target<T>[] targets, bool needsContext, bool closed = false)
     {
         Inline = inline;
         Targets = targets;
         All = inline.Length == 0 ? targets : [.. inline, .. targets];
         NeedsContext = needsContext;
-        InlineOnly = targets.Length == 0;
+        InlineOnly = targets.Length == 0 && !closed;
+        IsClosed = closed;
     }
+
+    /// <summary>True for <see cref="Closed"/>.</summary>
+    internal bool IsClosed { get; }
 
     /// <summary>Inline subscriptions to exactly <typeparamref name="T"/> with a plain synchronous handler:
     /// called directly, without a virtual dispatch, on the publisher's thread.</summary>
