@@ -1,11 +1,9 @@
 namespace EventBus;
 
-/// <summary>
-/// Thrown by a publish (or enqueue) that found a bounded buffer full and could not wait: under
-/// <see cref="BufferFullMode.Fail"/>, or a synchronous or in-handler publish whose overflow was full.
-/// </summary>
-/// <remarks>A publish offers the event to every matching subscription before it throws, so the
-/// subscriptions that had room keep it; <see cref="Subscriptions"/> names those that refused it.</remarks>
+/// <summary>Thrown by a publish (or enqueue) that found a bounded buffer full and could not wait: under
+/// <see cref="BufferFullMode.Fail"/>, or a synchronous or in-handler publish whose overflow was full.</summary>
+/// <remarks>A publish offers the event to every matching subscription before it throws, so the subscriptions that had
+/// room keep it; <see cref="Subscriptions"/> names those that refused it.</remarks>
 public sealed class EventBusFullException : InvalidOperationException
 {
     /// <summary>Creates the exception.</summary>
@@ -19,7 +17,6 @@ public sealed class EventBusFullException : InvalidOperationException
     public EventBusFullException(string message)
         : base(message)
     {
-        Subscriptions = [];
     }
 
     /// <summary>Creates the exception with a message and an inner exception.</summary>
@@ -28,7 +25,6 @@ public sealed class EventBusFullException : InvalidOperationException
     public EventBusFullException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Subscriptions = [];
     }
 
     /// <summary>Creates the exception for the subscriptions or queues that refused the event.</summary>
@@ -39,8 +35,8 @@ public sealed class EventBusFullException : InvalidOperationException
         Subscriptions = subscriptions;
     }
 
-    /// <summary>A refusal that was followed by another failure of the same publish (a cancelled wait for
-    /// space on a later subscription): the refusal is what the caller hears, the rest is the inner exception.</summary>
+    /// <summary>A refusal followed by another failure of the same publish (a cancelled wait for space on a later
+    /// subscription): the caller hears the refusal, with the rest as the inner exception.</summary>
     internal EventBusFullException(IReadOnlyList<string> subscriptions, Exception innerException)
         : base(BuildMessage(subscriptions) + " The publish then stopped: " + innerException.Message, innerException)
     {
@@ -48,7 +44,7 @@ public sealed class EventBusFullException : InvalidOperationException
     }
 
     /// <summary>The names of the subscriptions (or the queue) whose buffer was full.</summary>
-    public IReadOnlyList<string> Subscriptions { get; }
+    public IReadOnlyList<string> Subscriptions { get; } = [];
 
     private static string BuildMessage(IReadOnlyList<string> subscriptions)
     {

@@ -28,11 +28,8 @@ public sealed class EventBusOptions
     /// <value>The default is <see langword="null"/>: the bus creates a meter of its own and disposes it with the bus.</value>
     public IMeterFactory? MeterFactory { get; set; }
 
-    /// <summary>
-    /// How a handler's <c>process</c> span relates to the publisher's <c>publish</c> span: linked (a
-    /// separate trace per delivery, the messaging convention for asynchronous hand-offs) or, when
-    /// <see langword="false"/>, parented (the whole flow in one trace).
-    /// </summary>
+    /// <summary>Whether a handler's <c>process</c> span links to the publisher's <c>publish</c> span (a trace per
+    /// delivery, the messaging convention) or, when <see langword="false"/>, is its child (one trace).</summary>
     /// <value>The default is <see langword="true"/> (linked).</value>
     public bool LinkProcessSpans { get; set; } = true;
 
@@ -49,15 +46,14 @@ public sealed class EventBusOptions
         }
     } = new DeadLetterQueue();
 
-    /// <summary>Called for every event a subscription did not handle: dropped by a full mode, rejected,
-    /// discarded by <c>Dispose</c>, or abandoned at a drain deadline. Runs on the thread that dropped
-    /// the event, never under a lock of the bus; exceptions it throws are logged and reported
-    /// through <see cref="OnError"/>.</summary>
+    /// <summary>Called for every event a subscription did not handle: dropped by a full mode, rejected, discarded by
+    /// <c>Dispose</c>, or abandoned at a drain deadline. Runs on the thread that dropped the event, never under a lock
+    /// of the bus; exceptions it throws are logged and reported through <see cref="OnError"/>.</summary>
     /// <value>The default is <see langword="null"/>. Drops are counted either way.</value>
     public Action<DroppedEvent>? OnDropped { get; set; }
 
-    /// <summary>Called for every failed handler attempt and every failure of the dead-letter sink.
-    /// Runs on the consumer's thread, never under a lock of the bus; exceptions it throws are logged.</summary>
+    /// <summary>Called for every failed handler attempt and every failure of the dead-letter sink. Runs on the
+    /// consumer's thread, never under a lock of the bus; exceptions it throws are logged.</summary>
     /// <value>The default is <see langword="null"/>. Failures are logged and counted either way.</value>
     public Action<DeliveryError>? OnError { get; set; }
 

@@ -1,8 +1,8 @@
 namespace EventBus;
 
 /// <summary>What happens when a publish finds a bounded buffer full.</summary>
-/// <remarks>Every mode except <see cref="Wait"/> loses events on purpose; each loss is counted and reported
-/// through <see cref="EventBusOptions.OnDropped"/>, never silent.</remarks>
+/// <remarks>Every mode except <see cref="Wait"/> loses events on purpose; each loss is counted and reported through
+/// <see cref="EventBusOptions.OnDropped"/>, never silent.</remarks>
 public enum BufferFullMode
 {
     /// <summary>The publisher waits for space: backpressure. The default.</summary>

@@ -1,13 +1,8 @@
 namespace EventBus;
 
-/// <summary>
-/// The default dead-letter sink: a bounded in-memory queue that can be read, drained and observed.
-/// </summary>
-/// <remarks>
-/// When the queue is full the oldest dead letter is evicted to keep memory bounded; evictions are
-/// counted in <see cref="EvictedCount"/>. Dead letters live only as long as the process; give the
-/// bus an <see cref="IDeadLetterSink"/> of your own to keep them across a crash.
-/// </remarks>
+/// <summary>The default dead-letter sink: a bounded in-memory queue that can be read, drained and observed.</summary>
+/// <remarks>When full, it evicts the oldest dead letter (counted in <see cref="EvictedCount"/>). Dead letters live only
+/// as long as the process; to keep them across a crash, give the bus an <see cref="IDeadLetterSink"/> of your own.</remarks>
 public sealed class DeadLetterQueue : IDeadLetterSink
 {
     private readonly Lock _gate = new();
@@ -24,8 +19,8 @@ public sealed class DeadLetterQueue : IDeadLetterSink
         Capacity = capacity;
     }
 
-    /// <summary>Raised after a dead letter is added, on the thread of the consumer that gave up.
-    /// Exceptions thrown by handlers of this event are caught and ignored.</summary>
+    /// <summary>Raised after a dead letter is added, on the thread of the consumer that gave up. Exceptions thrown by
+    /// handlers of this event are caught and ignored.</summary>
     public event Action<DeadLetter>? Added;
 
     /// <summary>The most dead letters kept.</summary>
@@ -82,21 +77,18 @@ public sealed class DeadLetterQueue : IDeadLetterSink
         }
     }
 
-    /// <summary>Removes and returns the dead letters held now that match <paramref name="match"/>, oldest
-    /// first, leaving the others in place (for example, the letters of one work queue, to re-drive them).</summary>
-    /// <param name="match">Selects the dead letters to remove. Called under the queue's lock: keep it short
-    /// and do not call back into this queue.</param>
+    /// <summary>Removes and returns the dead letters held now that match, oldest first, leaving the others in place
+    /// (for example, the letters of one work queue, to re-drive them).</summary>
+    /// <param name="match">Selects the dead letters to remove. Called under the queue's lock: keep it short and do not
+    /// call back into this queue. When it throws, the exception propagates and the queue keeps every letter, in order.</param>
     /// <returns>The removed dead letters.</returns>
-    /// <remarks>Every letter is judged before any is removed: when <paramref name="match"/> throws, the
-    /// exception propagates and the queue keeps every letter, in its order.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="match"/> is null.</exception>
     public IReadOnlyList<DeadLetter> TakeAll(Predicate<DeadLetter> match)
     {
         ArgumentNullException.ThrowIfNull(match);
         lock (_gate)
         {
-            // Decide for every letter before moving any, so a predicate that throws leaves the queue as
-            // it was instead of losing the letters it had already looked at.
+            // Judge every letter before moving any, so a predicate that throws loses none.
             var all = _items.ToArray();
             var matches = new bool[all.Length];
             var taken = 0;
@@ -148,17 +140,13 @@ public sealed class DeadLetterQueue : IDeadLetterSink
             _totalCount++;
         }
 
-        var added = Added;
-        if (added is not null)
+        try
         {
-            try
-            {
-                added(deadLetter);
-            }
-            catch
-            {
-                // An observer must not turn a stored dead letter into a failure of the consumer.
-            }
+            Added?.Invoke(deadLetter);
+        }
+        catch
+        {
+            // An observer must not turn a stored dead letter into a failure of the consumer.
         }
 
         return default;

@@ -5,32 +5,24 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventBus.Delivery;
 
-/// <summary>
-/// The services every consumer shares: clock, logger, dead-letter sink and the user's callbacks.
-/// Reporting goes through here so that a drop, an error or a dead letter is handled the same way
-/// by subscriptions and work queues, and no user callback ever runs under one of our locks.
-/// </summary>
+/// <summary>The services every consumer shares: clock, logger, dead-letter sink and the user's callbacks. Drops, errors
+/// and dead letters are reported through here, the same way for subscriptions and work queues, and no user callback
+/// ever runs under one of our locks.</summary>
 internal sealed class DeliveryEnvironment
 {
     private readonly Action<DroppedEvent>? _onDropped;
     private readonly Action<DeliveryError>? _onError;
+    private readonly bool _linkProcessSpans;
 
-    internal DeliveryEnvironment(
-        TimeProvider timeProvider,
-        ILoggerFactory? loggerFactory,
-        IDeadLetterSink deadLetterSink,
-        Action<DroppedEvent>? onDropped,
-        Action<DeliveryError>? onError,
-        MessagingTelemetry telemetry,
-        bool linkProcessSpans)
+    private DeliveryEnvironment(EventBusOptions options, MessagingTelemetry telemetry)
     {
-        Time = timeProvider;
+        Time = options.TimeProvider;
         Telemetry = telemetry;
-        LinkProcessSpans = linkProcessSpans;
-        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(Log.CategoryName);
-        DeadLetterSink = deadLetterSink;
-        _onDropped = onDropped;
-        _onError = onError;
+        _linkProcessSpans = options.LinkProcessSpans;
+        Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(Log.CategoryName);
+        DeadLetterSink = options.DeadLetterSink;
+        _onDropped = options.OnDropped;
+        _onError = options.OnError;
     }
 
     internal TimeProvider Time { get; }
@@ -41,28 +33,16 @@ internal sealed class DeliveryEnvironment
 
     internal MessagingTelemetry Telemetry { get; }
 
-    internal bool LinkProcessSpans { get; }
-
-    /// <summary>Builds the environment of a bus (or queue) from its options.</summary>
-    /// <param name="options">The options.</param>
-    /// <param name="observeDepth">Reports the owner's consumers' depths, for the depth gauge.</param>
-    /// <param name="consumerTagKey">How consumers are named in telemetry tags.</param>
-    /// <param name="queueName">The work queue's name, or null for a bus.</param>
+    /// <summary>Builds the environment of a bus (<paramref name="queueName"/> null) or of a work queue;
+    /// <paramref name="observeDepth"/> reports the owner's consumers' depths for the depth gauge.</summary>
     internal static DeliveryEnvironment From(
         EventBusOptions options,
         Func<IEnumerable<System.Diagnostics.Metrics.Measurement<long>>> observeDepth,
         string consumerTagKey,
-        string? queueName = null) => new(
-        options.TimeProvider,
-        options.LoggerFactory,
-        options.DeadLetterSink,
-        options.OnDropped,
-        options.OnError,
-        new MessagingTelemetry(options.MeterFactory, observeDepth, consumerTagKey, queueName),
-        options.LinkProcessSpans);
+        string? queueName = null) =>
+        new(options, new MessagingTelemetry(options.MeterFactory, observeDepth, consumerTagKey, queueName));
 
-    /// <summary>Creates the telemetry wrapper for one consumer's handler attempts.</summary>
-    internal ConsumerTelemetry ForConsumer(string consumerName) => new(Telemetry, Time, consumerName, LinkProcessSpans);
+    internal ConsumerTelemetry ForConsumer(string consumerName) => new(Telemetry, Time, consumerName, _linkProcessSpans);
 
     /// <summary>Creates the context of one publish, carrying <paramref name="publish"/>'s trace context when there is one.</summary>
     internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options, Activity? publish)
@@ -81,33 +61,31 @@ internal sealed class DeliveryEnvironment
         return context;
     }
 
-    /// <summary>Creates the context of one publish.</summary>
     internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options) =>
         CreateContext(eventType, topic, options, publish: null);
 
-    /// <summary>Reports an event that was not handled. The caller has already counted it.</summary>
+    /// <summary>Reports an event that was not handled; the caller has counted it.</summary>
     internal void ReportDropped<T>(T item, EventContext? context, string source, DropReason reason)
     {
-        var typeName = item?.GetType().Name ?? typeof(T).Name;
-        Telemetry.RecordDropped(source, Telemetry.QueueName ?? context?.Topic ?? typeName, reason);
+        var type = item?.GetType() ?? typeof(T);
+        Telemetry.RecordDropped(source, Telemetry.DestinationOf(type, context), reason);
         if (reason is DropReason.Abandoned or DropReason.Unsubscribed or DropReason.Rejected or DropReason.HandlerFailed)
         {
-            Log.EventLost(Logger, source, typeName, context?.Id, reason);
+            Log.EventLost(Logger, source, type.Name, context?.Id, reason);
         }
         else
         {
-            Log.EventDropped(Logger, source, typeName, context?.Id, reason);
+            Log.EventDropped(Logger, source, type.Name, context?.Id, reason);
         }
 
-        var callback = _onDropped;
-        if (callback is null)
+        if (_onDropped is not { } callback)
         {
             return;
         }
 
         try
         {
-            callback(new DroppedEvent(item, item?.GetType() ?? typeof(T), context, source, reason));
+            callback(new DroppedEvent(item, type, context, source, reason));
         }
         catch (Exception ex)
         {
@@ -116,11 +94,9 @@ internal sealed class DeliveryEnvironment
         }
     }
 
-    /// <summary>Reports a failure to the user's error callback, if any.</summary>
     internal void ReportError(DeliveryError error)
     {
-        var callback = _onError;
-        if (callback is null)
+        if (_onError is not { } callback)
         {
             return;
         }

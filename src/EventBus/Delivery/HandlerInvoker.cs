@@ -2,10 +2,7 @@ using System.Diagnostics;
 
 namespace EventBus.Delivery;
 
-/// <summary>
-/// One shape for the four kinds of handler a user can give (sync or async, with or without the
-/// context), so subscriptions and queues call them all the same way.
-/// </summary>
+/// <summary>One shape for the four kinds of handler (sync or async, with or without the context).</summary>
 internal abstract class HandlerInvoker<T>
 {
     /// <summary>True when the handler takes the <see cref="EventContext"/>, so the publisher must create one.</summary>

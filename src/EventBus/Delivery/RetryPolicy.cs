@@ -1,23 +1,13 @@
 namespace EventBus;
 
-/// <summary>
-/// How often, and how far apart, a failed handler is tried again before its event or item is
-/// dead-lettered. Immutable: build one with an object initializer and share it freely.
-/// </summary>
-/// <remarks>
-/// A handler runs at most <c>1 + <see cref="MaxRetries"/></c> times. The delay before retry
-/// <c>n</c> follows <see cref="Backoff"/>, is capped at <see cref="MaxDelay"/>, and is then spread
-/// by ± <see cref="Jitter"/> so that many failing consumers do not retry in lock step. Delays are
-/// measured on the bus's <see cref="TimeProvider"/>.
-/// </remarks>
+/// <summary>How often, and how far apart, a failed handler is tried again before its event or item is dead-lettered.
+/// Immutable: build one with an object initializer and share it freely.</summary>
+/// <remarks>A handler runs at most <c>1 + <see cref="MaxRetries"/></c> times. The delay before retry <c>n</c> follows
+/// <see cref="Backoff"/>, is capped at <see cref="MaxDelay"/>, and is then spread by ± <see cref="Jitter"/> so that
+/// many failing consumers do not retry in lock step. Delays are measured on the bus's
+/// <see cref="TimeProvider"/>.</remarks>
 public sealed class RetryPolicy
 {
-    private readonly int _maxRetries = 3;
-    private readonly TimeSpan _baseDelay = TimeSpan.FromMilliseconds(100);
-    private readonly TimeSpan _maxDelay = TimeSpan.FromSeconds(10);
-    private readonly BackoffKind _backoff = BackoffKind.Exponential;
-    private readonly double _jitter = 0.2;
-
     /// <summary>No retries: a failed handler is dead-lettered after its first attempt.</summary>
     public static RetryPolicy None { get; } = new() { MaxRetries = 0 };
 
@@ -29,46 +19,46 @@ public sealed class RetryPolicy
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public int MaxRetries
     {
-        get => _maxRetries;
+        get;
         init
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxRetries));
-            _maxRetries = value;
+            field = value;
         }
-    }
+    } = 3;
 
     /// <summary>The delay unit that <see cref="Backoff"/> scales.</summary>
     /// <value>The default is 100 milliseconds.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public TimeSpan BaseDelay
     {
-        get => _baseDelay;
+        get;
         init
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(BaseDelay));
-            _baseDelay = value;
+            field = value;
         }
-    }
+    } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The longest delay between two attempts, before jitter.</summary>
     /// <value>The default is 10 seconds.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public TimeSpan MaxDelay
     {
-        get => _maxDelay;
+        get;
         init
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(MaxDelay));
-            _maxDelay = value;
+            field = value;
         }
-    }
+    } = TimeSpan.FromSeconds(10);
 
     /// <summary>How the delay grows from one retry to the next.</summary>
     /// <value>The default is <see cref="BackoffKind.Exponential"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="BackoffKind"/>.</exception>
     public BackoffKind Backoff
     {
-        get => _backoff;
+        get;
         init
         {
             if (value is < BackoffKind.Fixed or > BackoffKind.Exponential)
@@ -76,19 +66,17 @@ public sealed class RetryPolicy
                 throw new ArgumentOutOfRangeException(nameof(Backoff), value, "Unknown backoff kind.");
             }
 
-            _backoff = value;
+            field = value;
         }
-    }
+    } = BackoffKind.Exponential;
 
-    /// <summary>
-    /// The fraction by which each delay is randomly spread, in [0, 1]: 0.2 turns 1 s into anything
-    /// from 0.8 s to 1.2 s. Zero makes delays exact (useful in tests).
-    /// </summary>
+    /// <summary>The fraction by which each delay is randomly spread, in [0, 1]: 0.2 turns 1 s into anything from 0.8 s
+    /// to 1.2 s; 0 makes delays exact.</summary>
     /// <value>The default is 0.2.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1] or not a number.</exception>
     public double Jitter
     {
-        get => _jitter;
+        get;
         init
         {
             if (double.IsNaN(value) || value < 0 || value > 1)
@@ -96,24 +84,18 @@ public sealed class RetryPolicy
                 throw new ArgumentOutOfRangeException(nameof(Jitter), value, "Jitter must be between 0 and 1.");
             }
 
-            _jitter = value;
+            field = value;
         }
-    }
+    } = 0.2;
 
-    /// <summary>
-    /// The source of randomness for <see cref="Jitter"/>: returns a number in [0, 1), as
-    /// <see cref="Random.NextDouble"/> does. Replace it to make jittered delays repeatable (a seeded
-    /// generator in a test). It is called once per jittered delay, from the consumer's thread, and may be
-    /// called from several threads at once.
-    /// </summary>
+    /// <summary>The source of randomness for <see cref="Jitter"/>: a number in [0, 1), as
+    /// <see cref="Random.NextDouble"/> returns. Replace it to make jittered delays repeatable; it is called once per
+    /// jittered delay, possibly from several consumer threads at once.</summary>
     /// <value>The default is <see langword="null"/>: <see cref="Random.Shared"/>.</value>
     public Func<double>? Randomizer { get; init; }
 
-    /// <summary>
-    /// Decides whether a failure is worth retrying: return <see langword="false"/> for errors that
-    /// another attempt cannot fix (a validation error, a missing record), and the message is
-    /// dead-lettered at once. If the predicate itself throws, the failure is not retried.
-    /// </summary>
+    /// <summary>Decides whether a failure is worth retrying: <see langword="false"/> (or an exception from the
+    /// predicate) dead-letters the message at once, for errors another attempt cannot fix.</summary>
     /// <value>The default is <see langword="null"/>: every failure is retried.</value>
     public Func<Exception, bool>? ShouldRetry { get; init; }
 
@@ -131,7 +113,7 @@ public sealed class RetryPolicy
         ShouldRetry = shouldRetry,
     };
 
-    /// <summary>Computes the delay before retry number <paramref name="retry"/> (1 for the first retry).</summary>
+    /// <summary>Computes the delay before a retry.</summary>
     /// <param name="retry">The retry number, starting at 1.</param>
     /// <returns>The delay to wait before that retry.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="retry"/> is less than 1.</exception>
@@ -139,19 +121,19 @@ public sealed class RetryPolicy
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(retry, 1);
 
-        double baseTicks = _baseDelay.Ticks;
-        double ticks = _backoff switch
+        double baseTicks = BaseDelay.Ticks;
+        double ticks = Backoff switch
         {
             BackoffKind.Fixed => baseTicks,
             BackoffKind.Linear => baseTicks * retry,
             _ => baseTicks * Math.Pow(2, Math.Min(retry - 1, 62)),
         };
 
-        ticks = Math.Min(ticks, _maxDelay.Ticks);
-        if (_jitter > 0 && ticks > 0)
+        ticks = Math.Min(ticks, MaxDelay.Ticks);
+        if (Jitter > 0 && ticks > 0)
         {
             var sample = Randomizer is { } randomizer ? Math.Clamp(randomizer(), 0, 1) : Random.Shared.NextDouble();
-            ticks *= 1 + (_jitter * ((sample * 2) - 1));
+            ticks *= 1 + (Jitter * ((sample * 2) - 1));
         }
 
         return TimeSpan.FromTicks((long)Math.Max(0, ticks));

@@ -3,29 +3,18 @@ using EventBus.Delivery;
 
 namespace EventBus.Diagnostics;
 
-/// <summary>
-/// Wraps handler attempts of one consumer (a subscription or a work queue) in a
-/// <c>process {destination}</c> span, and records consumed messages, process duration and lag.
-/// Used only when <see cref="MessagingTelemetry.ProcessObserved"/>: the plain path calls the handler directly.
-/// </summary>
+/// <summary>Wraps handler attempts of one consumer in a <c>process {destination}</c> span and records consumed
+/// messages, process duration and lag. Used only when <see cref="IsObserved"/>.</summary>
 internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvider time, string consumerName, bool linkToPublisher)
 {
     internal bool IsObserved => telemetry.ProcessObserved;
 
-    internal MessagingTelemetry Telemetry => telemetry;
-
-    /// <summary>Calls the handler once, inside a consumer span, measuring it. Rethrows what the handler throws.</summary>
-    /// <param name="handler">The handler.</param>
-    /// <param name="item">The message.</param>
-    /// <param name="context">Its context, carrying the publisher's trace context and timestamp.</param>
-    /// <param name="attempt">The attempt number (1 for the first).</param>
-    /// <param name="batchSize">The number of messages in a batch attempt, or 0 for a single message.</param>
-    /// <param name="cancellationToken">The handler's token.</param>
+    /// <summary>Calls the handler once inside a consumer span, measuring it; rethrows what the handler throws.
+    /// <paramref name="batchSize"/> is the size of a batch attempt, 0 for a single message.</summary>
     internal async ValueTask InvokeAsync<T>(
         HandlerInvoker<T> handler, T item, EventContext? context, int attempt, int batchSize, CancellationToken cancellationToken)
     {
-        var messageType = item?.GetType() ?? typeof(T);
-        var destination = telemetry.DestinationOf(messageType, context);
+        var destination = telemetry.DestinationOf(item?.GetType() ?? typeof(T), context);
         if (attempt == 1)
         {
             RecordConsumed(destination, context, Math.Max(1, batchSize));
@@ -46,8 +35,7 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
                 activity.SetStatus(ActivityStatusCode.Error, ex.Message);
                 activity.SetTag(Conventions.ErrorType, ex.GetType().FullName);
 
-                // The conventions' 'exception' event: exception.type, exception.message, exception.stacktrace
-                // (the trace is formatted, so only for a span that records its data).
+                // The conventions' 'exception' event formats the stack trace: only for a span that records data.
                 if (activity.IsAllDataRequested)
                 {
                     activity.AddException(ex);
@@ -66,24 +54,13 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
     {
         if (telemetry.Consumed.Enabled)
         {
-            telemetry.Consumed.Add(messages, new TagList
-            {
-                { Conventions.System, Conventions.SystemValue },
-                { Conventions.OperationName, Conventions.Process },
-                { Conventions.DestinationName, destination },
-                { telemetry.ConsumerTagKey, consumerName },
-            });
+            telemetry.Consumed.Add(messages, ProcessTags(destination));
         }
 
         if (context is not null && telemetry.Lag.Enabled)
         {
             var lag = time.GetUtcNow() - context.Timestamp;
-            telemetry.Lag.Record(Math.Max(0, lag.TotalSeconds), new TagList
-            {
-                { Conventions.System, Conventions.SystemValue },
-                { Conventions.DestinationName, destination },
-                { telemetry.ConsumerTagKey, consumerName },
-            });
+            telemetry.Lag.Record(Math.Max(0, lag.TotalSeconds), telemetry.Tags(consumerName, destination));
         }
     }
 
@@ -94,13 +71,7 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
             return;
         }
 
-        var tags = new TagList
-        {
-            { Conventions.System, Conventions.SystemValue },
-            { Conventions.OperationName, Conventions.Process },
-            { Conventions.DestinationName, destination },
-            { telemetry.ConsumerTagKey, consumerName },
-        };
+        var tags = ProcessTags(destination);
         if (failure is not null)
         {
             tags.Add(Conventions.ErrorType, failure.GetType().FullName);
@@ -108,6 +79,14 @@ internal sealed class ConsumerTelemetry(MessagingTelemetry telemetry, TimeProvid
 
         telemetry.ProcessDuration.Record(elapsed.TotalSeconds, tags);
     }
+
+    private TagList ProcessTags(string destination) => new()
+    {
+        { Conventions.System, Conventions.SystemValue },
+        { Conventions.OperationName, Conventions.Process },
+        { Conventions.DestinationName, destination },
+        { telemetry.ConsumerTagKey, consumerName },
+    };
 
     private Activity? StartProcess(string destination, EventContext? context, int attempt, int batchSize)
     {

@@ -12,8 +12,7 @@ internal static class Conventions
     internal const string ConsumerGroupName = "messaging.consumer.group.name";
     internal const string MessageId = "messaging.message.id";
 
-    /// <summary>The message's correlation id (<see cref="EventContext.CorrelationId"/>): the conventions' name for
-    /// the id of the conversation a message belongs to.</summary>
+    /// <summary>Where the conventions put our <see cref="EventContext.CorrelationId"/>.</summary>
     internal const string ConversationId = "messaging.message.conversation_id";
     internal const string BatchMessageCount = "messaging.batch.message_count";
     internal const string ErrorType = "error.type";

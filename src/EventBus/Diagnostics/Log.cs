@@ -2,10 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace EventBus.Diagnostics;
 
-/// <summary>
-/// Every log line the library writes, source-generated, with stable event ids. Payloads are never
-/// logged: only the event type, id, the subscription or queue name, and the attempt.
-/// </summary>
+/// <summary>Every log line the library writes, with stable event ids. Payloads are never logged: only the event type
+/// and id, the subscription or queue name, and the attempt.</summary>
 internal static partial class Log
 {
     internal const string CategoryName = "EventBus";
@@ -17,23 +15,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1002, EventName = "DeadLettered", Level = LogLevel.Error,
         Message = "Handler of {Source} failed {Attempts} time(s) for {EventType} {EventId}; dead-lettered")]
-    internal static partial void DeadLettered(
-        ILogger logger, Exception exception, string source, int attempts, string eventType, Guid? eventId);
+    internal static partial void DeadLettered(ILogger logger, Exception exception, string source, int attempts, string eventType, Guid? eventId);
 
     [LoggerMessage(EventId = 1003, EventName = "DeadLetterSinkFailed", Level = LogLevel.Critical,
         Message = "The dead-letter sink of {Source} failed to store {EventType} {EventId}; the dead letter exists only in this log and the error callback")]
-    internal static partial void DeadLetterSinkFailed(
-        ILogger logger, Exception exception, string source, string eventType, Guid? eventId);
+    internal static partial void DeadLetterSinkFailed(ILogger logger, Exception exception, string source, string eventType, Guid? eventId);
 
     [LoggerMessage(EventId = 1004, EventName = "EventDropped", Level = LogLevel.Debug,
         Message = "{Source} dropped {EventType} {EventId}: {Reason}")]
-    internal static partial void EventDropped(
-        ILogger logger, string source, string eventType, Guid? eventId, DropReason reason);
+    internal static partial void EventDropped(ILogger logger, string source, string eventType, Guid? eventId, DropReason reason);
 
     [LoggerMessage(EventId = 1005, EventName = "EventLost", Level = LogLevel.Warning,
         Message = "{Source} did not handle {EventType} {EventId}: {Reason}")]
-    internal static partial void EventLost(
-        ILogger logger, string source, string eventType, Guid? eventId, DropReason reason);
+    internal static partial void EventLost(ILogger logger, string source, string eventType, Guid? eventId, DropReason reason);
 
     [LoggerMessage(EventId = 1006, EventName = "CallbackFailed", Level = LogLevel.Error,
         Message = "The {Callback} callback threw while reporting on {Source}")]

@@ -4,15 +4,9 @@ using System.Reflection;
 
 namespace EventBus.Diagnostics;
 
-/// <summary>
-/// The traces and metrics of one bus or work queue: the shared <see cref="ActivitySource"/>, and a
-/// <see cref="Meter"/> from the application's <see cref="IMeterFactory"/> when there is one (a meter
-/// of our own otherwise, disposed with its owner).
-/// </summary>
-/// <remarks>
-/// Every instrument is created up front, so the hot paths only ask <see cref="PublishObserved"/> or
-/// <see cref="ProcessObserved"/> (a few field reads) and build nothing when nobody listens.
-/// </remarks>
+/// <summary>The traces and metrics of one bus or work queue: the shared <see cref="ActivitySource"/> and a
+/// <see cref="Meter"/> (the application's <see cref="IMeterFactory"/>'s, or our own, disposed with its owner).
+/// Instruments are created up front, so hot paths only ask <see cref="Observed"/> and its siblings (field reads).</summary>
 internal sealed class MessagingTelemetry : IDisposable
 {
     internal static readonly string Version =
@@ -20,13 +14,9 @@ internal sealed class MessagingTelemetry : IDisposable
 
     internal static readonly ActivitySource Source = new(EventBusDiagnostics.ActivitySourceName, Version);
 
-    /// <summary>
-    /// Bucket boundaries, in seconds, for the duration histograms. Without advice an SDK uses its default
-    /// boundaries, meant for milliseconds (0, 5, 10, 25...), and every sample in seconds lands in the first
-    /// bucket. These are the boundaries the OpenTelemetry messaging conventions recommend for
-    /// <c>messaging.process.duration</c> (5 ms to 10 s), with four below them (100 µs to 2.5 ms), because
-    /// in-process handlers and hops commonly take less than a millisecond.
-    /// </summary>
+    /// <summary>Duration buckets in seconds: an SDK's defaults are meant for milliseconds and would put every sample in
+    /// the first bucket. The messaging conventions' 5 ms to 10 s, plus four below (100 µs to 2.5 ms) for in-process
+    /// handlers that take less than a millisecond.</summary>
     private static readonly InstrumentAdvice<double> s_secondsAdvice = new()
     {
         HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
@@ -35,25 +25,14 @@ internal sealed class MessagingTelemetry : IDisposable
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
 
-    /// <param name="meterFactory">The application's meter factory, if any.</param>
-    /// <param name="observeDepth">Reports the depth of every consumer, for the depth gauge.</param>
-    /// <param name="consumerTagKey">How consumers are named in tags: <see cref="Conventions.SubscriptionName"/>
-    /// for a bus's subscriptions, <see cref="Conventions.ConsumerGroupName"/> for a work queue.</param>
-    /// <param name="queueName">For a work queue, its name, which is the destination of all its messages;
-    /// null for a bus, whose destinations are topics and event types.</param>
     internal MessagingTelemetry(IMeterFactory? meterFactory, Func<IEnumerable<Measurement<long>>> observeDepth, string consumerTagKey, string? queueName)
     {
         ConsumerTagKey = consumerTagKey;
         QueueName = queueName;
-        if (meterFactory is not null)
-        {
-            _meter = meterFactory.Create(new MeterOptions(EventBusDiagnostics.MeterName) { Version = Version });
-        }
-        else
-        {
-            _meter = new Meter(EventBusDiagnostics.MeterName, Version);
-            _ownsMeter = true;
-        }
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory is null
+            ? new Meter(EventBusDiagnostics.MeterName, Version)
+            : meterFactory.Create(new MeterOptions(EventBusDiagnostics.MeterName) { Version = Version });
 
         Sent = _meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Messages published or enqueued.");
         Consumed = _meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages handed to a handler.");
@@ -65,10 +44,11 @@ internal sealed class MessagingTelemetry : IDisposable
         _meter.CreateObservableGauge("eventbus.queue.depth", observeDepth, "{message}", "Messages buffered and not yet handed to a handler, per subscription or queue.");
     }
 
-    /// <summary>The tag that names a consumer: subscription name or consumer group name.</summary>
+    /// <summary>The tag that names a consumer: <see cref="Conventions.SubscriptionName"/> on a bus,
+    /// <see cref="Conventions.ConsumerGroupName"/> on a work queue.</summary>
     internal string ConsumerTagKey { get; }
 
-    /// <summary>The work queue's name (its messages' destination), or null for a bus.</summary>
+    /// <summary>A work queue's name (the destination of all its messages), or null for a bus.</summary>
     internal string? QueueName { get; }
 
     internal Counter<long> Sent { get; }
@@ -85,18 +65,16 @@ internal sealed class MessagingTelemetry : IDisposable
 
     internal Counter<long> DeadLettered { get; }
 
-    /// <summary>Whether a publish has anything to report: a span listener, or a publish-side instrument
-    /// (the lag needs the publish timestamp, so it counts here too).</summary>
+    /// <summary>Whether a publish has anything to report: a span listener, or a publish-side instrument (the lag needs
+    /// the publish timestamp, so it counts here too).</summary>
     internal bool PublishObserved => Source.HasListeners() || Sent.Enabled || Lag.Enabled;
 
-    /// <summary>Whether a handler attempt has anything to report.</summary>
     internal bool ProcessObserved => Source.HasListeners() || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled;
 
-    /// <summary>Whether a publish or a handler attempt has anything to report: the one check of the
-    /// publish fast path, which does neither.</summary>
+    /// <summary>Whether a publish or a handler attempt has anything to report: the one check of the inline publish fast path.</summary>
     internal bool Observed => Source.HasListeners() || Sent.Enabled || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled;
 
-    /// <summary>Starts the producer span of a publish or enqueue, or returns null when nobody samples it.</summary>
+    /// <summary>Starts the producer span of a publish or enqueue; null when nobody samples it.</summary>
     internal static Activity? StartPublish(string spanName, string destination)
     {
         var activity = Source.StartActivity(spanName, ActivityKind.Producer);
@@ -111,8 +89,7 @@ internal sealed class MessagingTelemetry : IDisposable
         return activity;
     }
 
-    /// <summary>Tags a span with the message's identity: its id and, when it has one, its correlation id as the
-    /// conversation id. For the producer and the consumer spans alike.</summary>
+    /// <summary>Tags a producer or consumer span with the message's id and correlation (conversation) id.</summary>
     internal static void TagMessage(Activity activity, EventContext context)
     {
         activity.SetTag(Conventions.MessageId, context.Id.ToString());
@@ -122,7 +99,7 @@ internal sealed class MessagingTelemetry : IDisposable
         }
     }
 
-    /// <summary>Counts a message sent (or one whose publish failed, with its error type).</summary>
+    /// <summary>Counts a message sent, or one whose publish failed (tagged with its error type).</summary>
     internal void RecordSent(string destination, Exception? error)
     {
         if (!Sent.Enabled)
@@ -144,7 +121,6 @@ internal sealed class MessagingTelemetry : IDisposable
         Sent.Add(1, tags);
     }
 
-    /// <summary>Counts a message that was not handled, tagged with why.</summary>
     internal void RecordDropped(string source, string destination, DropReason reason)
     {
         if (Dropped.Enabled)
@@ -172,15 +148,8 @@ internal sealed class MessagingTelemetry : IDisposable
     /// <summary>The low-cardinality destination of a message: the queue's name, else its topic, else its type's name.</summary>
     internal string DestinationOf(Type messageType, EventContext? context) => QueueName ?? context?.Topic ?? messageType.Name;
 
-    public void Dispose()
-    {
-        if (_ownsMeter)
-        {
-            _meter.Dispose();
-        }
-    }
-
-    private TagList Tags(string source, string destination, string? extraKey = null, string? extraValue = null)
+    /// <summary>The tags of a consumer-side measurement: system, destination and the consumer's name.</summary>
+    internal TagList Tags(string source, string destination, string? extraKey = null, string? extraValue = null)
     {
         var tags = new TagList
         {
@@ -194,5 +163,13 @@ internal sealed class MessagingTelemetry : IDisposable
         }
 
         return tags;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
     }
 }

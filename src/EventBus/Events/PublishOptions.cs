@@ -1,11 +1,10 @@
 namespace EventBus;
 
-/// <summary>Per-publish settings: topic, correlation id and headers. Immutable once built, so an
-/// instance can be cached and reused across publishes.</summary>
+/// <summary>Per-publish settings: topic, correlation id and headers. Immutable, so an instance can be reused.</summary>
 public sealed class PublishOptions
 {
-    /// <summary>The topic to publish on ("user-events"). Subscriptions with this topic and
-    /// subscriptions without a topic receive the event.</summary>
+    /// <summary>The topic to publish on ("user-events"). Subscriptions with this topic and subscriptions without a
+    /// topic receive the event.</summary>
     /// <value>The default is <see langword="null"/>: only subscriptions without a topic receive it.</value>
     /// <exception cref="ArgumentException">The value is empty or whitespace.</exception>
     public string? Topic
@@ -30,31 +29,19 @@ public sealed class PublishOptions
     /// <value>The default is <see langword="null"/> (no headers).</value>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
-    /// <summary>
-    /// Called once when every subscription this publish reached has finished with the event: handled
-    /// it, dead-lettered it, dropped it or let it go when it stopped. The
-    /// <see cref="PublishSettlement"/> counts each outcome.
-    /// </summary>
+    /// <summary>Called once when every subscription this publish reached has finished with the event (handled,
+    /// dead-lettered, dropped, or let go when it stopped), with a <see cref="PublishSettlement"/> that counts each
+    /// outcome: how a caller learns that queued handlers are done, which the publish does not wait for.</summary>
     /// <value>The default is <see langword="null"/>: nobody is told.</value>
-    /// <remarks>
-    /// <para>This is how a caller learns that queued handlers are done, which the publish itself does
-    /// not wait for (it completes once every buffer accepted the event). A bridge to a broker uses it to
-    /// acknowledge a message only after the local handlers succeeded.</para>
-    /// <para>The callback runs on the thread of whichever subscription finishes last (a consumer loop,
-    /// a retry, or the publisher's own thread when every target is inline or none matched), so keep it
-    /// short: complete a <see cref="TaskCompletionSource{TResult}"/> created with
-    /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> rather than doing the work in it.
-    /// An exception it throws is logged and reported to <see cref="EventBusOptions.OnError"/>. A handler
-    /// that never returns holds the settlement back. Setting it makes the publish create an
-    /// <see cref="EventContext"/>, and reusing one options instance for several publishes calls it once
-    /// per publish.</para>
-    /// </remarks>
+    /// <remarks>It runs on the thread of whichever subscription finishes last (a consumer loop, a retry, or the
+    /// publisher's thread when every target is inline or none matched), so keep it short: complete a
+    /// <see cref="TaskCompletionSource{TResult}"/> made with <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>.
+    /// An exception it throws is logged and reported to <see cref="EventBusOptions.OnError"/>; a handler that never
+    /// returns holds the settlement back. Setting it makes the publish create an <see cref="EventContext"/>.</remarks>
     public Action<PublishSettlement>? OnSettled { get; init; }
 
-    /// <summary>True when these options carry something only an <see cref="EventContext"/> can hold (a
-    /// correlation id, headers or a settlement callback): the publish then creates a context even if no
-    /// handler asked for one, so dead letters, drop reports and error reports keep what the publisher
-    /// passed.</summary>
+    /// <summary>True when these options carry something only an <see cref="EventContext"/> can hold, so the publish
+    /// creates one even if no handler asked (dead letters and reports keep what the publisher passed).</summary>
     internal bool CarriesContext => CorrelationId is not null || Headers is { Count: > 0 } || OnSettled is not null;
 
     /// <summary>Options that publish on <paramref name="topic"/>.</summary>

@@ -1,13 +1,8 @@
 namespace EventBus;
 
-/// <summary>
-/// How one publish ended, per subscription it reached: passed to
-/// <see cref="PublishOptions.OnSettled"/> once every one of them has finished with the event.
-/// </summary>
-/// <remarks>
-/// Each subscription that the publish reached is counted exactly once, in the one outcome it ended
-/// with. A publish that matched no subscription settles at once with every count zero.
-/// </remarks>
+/// <summary>How one publish ended, per subscription it reached, as passed to <see cref="PublishOptions.OnSettled"/>.</summary>
+/// <remarks>Each subscription the publish reached is counted once, in the outcome it ended with. A publish that matched
+/// no subscription settles at once with every count zero.</remarks>
 public sealed class PublishSettlement
 {
     internal PublishSettlement(EventContext context, int handled, int deadLettered, int dropped, int abandoned)
@@ -28,17 +23,12 @@ public sealed class PublishSettlement
     /// <summary>Subscriptions whose handler failed for good: the event went to the dead-letter sink.</summary>
     public int DeadLettered { get; }
 
-    /// <summary>
-    /// Subscriptions that dropped the event by their <see cref="BufferFullMode"/> (the oldest, the
-    /// newest or the written event of a full buffer) or refused it (<see cref="DropReason.Rejected"/>).
-    /// </summary>
+    /// <summary>Subscriptions that dropped the event by their <see cref="BufferFullMode"/> or refused it
+    /// (<see cref="DropReason.Rejected"/>).</summary>
     public int Dropped { get; }
 
-    /// <summary>
-    /// Subscriptions that let the event go without handling it because they stopped: disposed, or the
-    /// drain deadline passed (<see cref="DropReason.Unsubscribed"/>, <see cref="DropReason.Abandoned"/>),
-    /// or the publish was cancelled or failed before it reached them.
-    /// </summary>
+    /// <summary>Subscriptions that let the event go because they stopped (<see cref="DropReason.Unsubscribed"/>,
+    /// <see cref="DropReason.Abandoned"/>), or that a cancelled or failed publish never reached.</summary>
     public int Abandoned { get; }
 
     /// <summary><see langword="true"/> when every subscription the publish reached handled the event.</summary>

@@ -1,14 +1,8 @@
 namespace EventBus.Internal;
 
-/// <summary>
-/// Marks the asynchronous flow of a consumer loop, so a publish made from inside a handler knows
-/// it must not wait for buffer space (the loop it would wait on may be its own).
-/// </summary>
-/// <remarks>
-/// The marker is set once when a consumer loop starts and flows into every handler the loop calls,
-/// including their continuations after an <c>await</c>, so it costs nothing per event. It is read
-/// only when a publish finds a buffer full.
-/// </remarks>
+/// <summary>Marks the asynchronous flow of a consumer loop (or of an inline delivery), so a publish made from inside a
+/// handler knows it must not wait for buffer space: the loop it would wait on may be its own. The mark flows into every
+/// handler the loop calls and into their continuations.</summary>
 internal static class HandlerScope
 {
     private static readonly AsyncLocal<object?> s_current = new();
@@ -16,15 +10,12 @@ internal static class HandlerScope
     /// <summary>The consumer (a subscription worker or a queue worker) whose handler is running, if any.</summary>
     internal static object? Current => s_current.Value;
 
-    /// <summary>True when the caller runs inside any consumer's handler.</summary>
     internal static bool IsInsideHandler => s_current.Value is not null;
 
     internal static void Enter(object? consumer) => s_current.Value = consumer;
 
-    /// <summary>
-    /// Starts a consumer loop on the thread pool without the caller's execution context, so the
-    /// subscriber's ambient state (AsyncLocal values, <c>Activity.Current</c>) never leaks into handlers.
-    /// </summary>
+    /// <summary>Starts a consumer loop on the thread pool without the caller's execution context, so the subscriber's
+    /// ambient state (AsyncLocal values, <c>Activity.Current</c>) never leaks into handlers.</summary>
     internal static Task StartLoop<TState>(Func<TState, Task> loop, TState state)
     {
         using (ExecutionContext.SuppressFlow())

@@ -2,27 +2,16 @@ using System.Runtime.CompilerServices;
 
 namespace EventBus.Internal;
 
-/// <summary>
-/// An exact counter that many threads add to without a locked instruction: each thread adds to its
-/// own cell (picked by <see cref="ThreadIndex"/>), and a read sums the cells.
-/// </summary>
-/// <remarks>
-/// <para>Why: an inline delivery used to count itself with <see cref="Interlocked.Increment(ref long)"/>,
-/// a locked instruction of about 4.5 ns on the benchmark machine, which is more than a whole delivery
-/// by the fastest peers. A plain add to a cell no other thread writes costs under a nanosecond and
-/// loses nothing, because every cell has a single writer.</para>
-/// <para>Layout: cells live in fixed-size chunks that never move once created; growing only copies
-/// the table of chunk references (copy, then compare-and-swap), so an add that lands in a chunk while
-/// another thread grows the table is never lost. Each cell has a 64-byte line to itself (and the
-/// first line of a chunk holds no cell, so the array header is not shared with one), so two threads
-/// counting on the same subscription do not slow each other down (false sharing). Nothing is
-/// allocated until the first add: an idle subscription pays for one null reference.</para>
-/// <para>A read is exact once the adds it should see have happened-before it (a joined thread, a
-/// completed task, a drain); while adds run concurrently it returns some value in between, never a
-/// torn one.</para>
-/// <para>This is a mutable struct so the hot path saves a dereference: keep it in a non-readonly field
-/// and never copy it.</para>
-/// </remarks>
+/// <summary>An exact counter that many threads add to without a locked instruction: each thread adds to its own cell
+/// (picked by <see cref="ThreadIndex"/>), and a read sums the cells. An interlocked add costs more than a whole inline
+/// delivery; a plain add to a cell with a single writer loses nothing.</summary>
+/// <remarks><para>Cells live in fixed-size chunks that never move; growing replaces the table of chunk references
+/// (copy, then compare-and-swap), so an add that races a grow is never lost. Each cell has a 64-byte line to itself,
+/// and a chunk's first line holds none (it would share the array header), so threads do not falsely share. Nothing is
+/// allocated before the first add.</para>
+/// <para>A read is exact once the adds it should see happened-before it (a joined thread, a drain); under concurrent
+/// adds it returns some value in between, never a torn one.</para>
+/// <para>A mutable struct, to save the hot path a dereference: keep it in a non-readonly field and never copy it.</para></remarks>
 internal struct StripedCounter
 {
     /// <summary>Cells per chunk: threads 0-3 share the first chunk, 4-7 the second, and so on.</summary>
@@ -45,8 +34,8 @@ internal struct StripedCounter
     /// <summary>Adds one for the calling thread.</summary>
     internal void Increment() => Add(ThreadIndex.Current, 1);
 
-    /// <summary>Adds <paramref name="value"/> for the thread numbered <paramref name="threadIndex"/>,
-    /// which must be the calling thread's.</summary>
+    /// <summary>Adds <paramref name="value"/> for the thread numbered <paramref name="threadIndex"/>, which must be the
+    /// calling thread's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Add(int threadIndex, long value)
     {

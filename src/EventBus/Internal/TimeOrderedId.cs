@@ -2,25 +2,14 @@ using System.Security.Cryptography;
 
 namespace EventBus.Internal;
 
-/// <summary>
-/// Makes event ids in the UUID version 7 layout (RFC 9562): a 48-bit Unix timestamp in
-/// milliseconds, then the version and variant bits, then 74 bits that tell ids of the same
-/// millisecond apart.
-/// </summary>
-/// <remarks>
-/// <para>Why not <c>Guid.CreateVersion7</c>: it draws its random bits from the
-/// operating system on every call, which measured about 1.5 us per id on the benchmark machine, and
-/// a handler that takes an <see cref="EventContext"/> makes every publish create one. Event ids
-/// need to be unique, not secret, so the 74 bits come from a per-thread generator that is seeded
-/// once from the operating system and then costs a few arithmetic instructions per id.</para>
-/// <para>The generator is SplitMix64: a 64-bit counter (step: an odd constant) passed through a
-/// bijective mixing function. Because the step is odd the counter visits all 2^64 values before it
-/// repeats, and because the mix is a bijection its outputs repeat no sooner; all 64 bits of one
-/// output go into the id, so one thread does not make the same id twice within 2^63 ids. Threads start from
-/// independent random seeds, so two threads' outputs coincide only by chance, like two random
-/// 64-bit numbers, and their ids also need the same millisecond and the same 10 more bits from the
-/// next output.</para>
-/// </remarks>
+/// <summary>Makes event ids in the UUID version 7 layout (RFC 9562): a 48-bit Unix timestamp in milliseconds, the
+/// version and variant bits, then 74 bits that tell ids of the same millisecond apart.</summary>
+/// <remarks><para>Not <c>Guid.CreateVersion7</c>: it asks the operating system for random bits on every call (about 1.5
+/// us per id measured here), and every publish to a handler that takes an <see cref="EventContext"/> makes an id. Ids
+/// must be unique, not secret, so the bits come from a per-thread SplitMix64 seeded once.</para>
+/// <para>SplitMix64 steps a 64-bit counter by an odd constant (all 2^64 values before it repeats) through a bijective
+/// mix, and all 64 bits of an output go into the id: one thread repeats no id within 2^63 ids. Threads start from
+/// independent random seeds, so two threads' ids collide only by chance.</para></remarks>
 internal static class TimeOrderedId
 {
     private const ulong Gamma = 0x9E3779B97F4A7C15;
@@ -29,8 +18,8 @@ internal static class TimeOrderedId
     [ThreadStatic]
     private static ulong s_state;
 
-    /// <summary>A new id whose timestamp is <paramref name="timestamp"/> (clamped to the 48 bits the
-    /// layout has: times before 1970 count as 1970).</summary>
+    /// <summary>A new id whose timestamp is <paramref name="timestamp"/> (clamped to the 48 bits the layout has: times
+    /// before 1970 count as 1970).</summary>
     internal static Guid Next(DateTimeOffset timestamp)
     {
         var milliseconds = (ulong)Math.Max(0, timestamp.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFF;
