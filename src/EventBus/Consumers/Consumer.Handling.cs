@@ -165,7 +165,7 @@ internal sealed partial class Consumer<T>
     /// <summary>A worker reading the buffer directly: FIFO hand-out, each item to exactly one worker.</summary>
     private async Task RunAsync(ConsumerWorker<T> worker)
     {
-        var reader = Buffer.Reader;
+        var buffer = Buffer;
         HandlerScope.Enter(worker);
 
         // The context with the mark is this loop's context from now on; RestoreContext puts it back after
@@ -173,7 +173,7 @@ internal sealed partial class Consumer<T>
         var loopContext = ExecutionContext.Capture();
         while (true)
         {
-            while (!_halted && reader.TryRead(out var item))
+            while (!_halted && buffer.TryRead(out var item))
             {
                 var handled = HandleAsync(worker, item);
                 if (handled.IsCompletedSuccessfully)
@@ -194,7 +194,7 @@ internal sealed partial class Consumer<T>
             }
 
             Volatile.Write(ref worker.Parked, 1);
-            var more = await reader.WaitToReadAsync().ConfigureAwait(false);
+            var more = await buffer.WaitToReadAsync(worker.Index).ConfigureAwait(false);
             Volatile.Write(ref worker.Parked, 0);
             if (!more)
             {

@@ -172,7 +172,7 @@ internal sealed partial class Consumer<T>
         Interlocked.MemoryBarrierProcessWide();
     }
 
-    private bool NothingWaits() => BufferedCount == 0 && Volatile.Read(ref _overflow) == 0;
+    private bool NothingWaits() => BufferedCount == 0;
 
     private bool TryAcquireSlot(out ConsumerWorker<T> acquired)
     {
@@ -384,10 +384,10 @@ internal sealed partial class Consumer<T>
     {
         HandlerScope.Enter(slot);
         var loopContext = ExecutionContext.Capture();
-        var reader = Buffer.Reader;
+        var buffer = Buffer;
         while (true)
         {
-            while (!_halted && reader.TryRead(out var item))
+            while (!_halted && buffer.TryRead(out var item))
             {
                 var handled = HandleAsync(slot, item);
                 if (handled.IsCompletedSuccessfully)

@@ -1,35 +1,32 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
-using EventBus.Internal;
 
 namespace EventBus.Consumers;
 
-/// <summary>The engine's intake: the bounded buffer, its full modes, and the overflow line.</summary>
+/// <summary>The engine's intake: the buffer, its full modes, and the overflow allowance.</summary>
 /// <remarks>
-/// <para>The buffer is a bounded channel created with the first item, so an idle consumer holds none.
-/// Writes that may not wait (a synchronous publish, or one made from inside a handler) and find a
-/// <see cref="BufferFullMode.Wait"/> buffer full become pending channel writes, which the channel moves
-/// in order into the buffer as space frees: that is the overflow line, bounded by
-/// <see cref="ConsumerSettings.OverflowCapacity"/>. Such a write is accepted as soon as it queues.</para>
-/// <para><b>Admission.</b> An offer counts itself in (<see cref="_accepted"/>) and only then reads
-/// <see cref="_closed"/>; a drain or halt sets that flag and issues a process-wide barrier before it
-/// reads the counts. So either the offer sees the intake closed and takes its count back, or the stop
-/// sees the offer and waits for it: an accepted item (the overflow line's included) is never left
-/// behind by a graceful drain.</para>
+/// <para>The buffer (<see cref="ConsumerBuffer{T}"/>) is created with the first item, so an idle consumer
+/// holds none. Writes that may not wait (a synchronous publish, or one made from inside a handler) and find
+/// a <see cref="BufferFullMode.Wait"/> buffer full go on into the overflow allowance
+/// (<see cref="ConsumerSettings.OverflowCapacity"/>), in line with everything else.</para>
+/// <para><b>Admission.</b> The buffer counts a write and checks that it is open in one atomic step, so an
+/// item is accepted exactly when the buffer took it. What is accepted without entering the buffer (an item
+/// a drop mode or a refusal loses at once) is counted in <see cref="_acceptedOutside"/> before its loss is
+/// counted; a retry put back is written again, so <see cref="_putBack"/> takes that second count out.</para>
 /// </remarks>
 internal sealed partial class Consumer<T>
 {
-    private Channel<WorkItem<T>>? _channel;
-    private int _overflow;
-    private int _pendingRetryWrites;
+    private ConsumerBuffer<T>? _buffer;
+    private long _acceptedOutside;
+    private long _putBack;
+    private int _pendingPutBacks;
     private volatile bool _closed;
     private volatile bool _halted;
     private volatile bool _started;
 
-    /// <summary>The channel, created with the first item.</summary>
-    internal Channel<WorkItem<T>> Buffer => Volatile.Read(ref _channel) ?? CreateChannel();
+    /// <summary>The buffer, created with the first item.</summary>
+    internal ConsumerBuffer<T> Buffer => Volatile.Read(ref _buffer) ?? CreateBuffer();
 
-    private int BufferedCount => Volatile.Read(ref _channel)?.Reader.Count ?? 0;
+    private int BufferedCount => Volatile.Read(ref _buffer)?.Count ?? 0;
 
     /// <summary>Offers an item when that takes no waiting and no decision: the fast path of a publish.</summary>
     /// <returns><see cref="WriteResult.Accepted"/>, <see cref="WriteResult.Closed"/>, or
@@ -37,21 +34,13 @@ internal sealed partial class Consumer<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal WriteResult TryWrite(in WorkItem<T> item)
     {
-        var thread = ThreadIndex.Current;
-        _accepted.Increment(thread);
-        if (_closed)
-        {
-            return TakeBack(thread);
-        }
-
-        if (Buffer.Writer.TryWrite(item))
+        var result = Buffer.TryWrite(item);
+        if (result == WriteResult.Accepted)
         {
             EnsureStarted();
-            return WriteResult.Accepted;
         }
 
-        _accepted.Add(thread, -1);
-        return WriteResult.Full;
+        return result;
     }
 
     /// <summary>Offers an item, applying the full mode when the buffer is full.</summary>
@@ -59,54 +48,47 @@ internal sealed partial class Consumer<T>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired during a wait for space; nothing was taken.</exception>
     internal ValueTask<WriteResult> WriteAsync(in WorkItem<T> item, WriteMode mode, CancellationToken cancellationToken)
     {
-        var thread = ThreadIndex.Current;
-        _accepted.Increment(thread);
-        if (_closed)
+        var buffer = Buffer;
+        var result = buffer.TryWrite(item);
+        if (result == WriteResult.Full)
         {
-            return new ValueTask<WriteResult>(TakeBack(thread));
+            result = _settings.FullMode switch
+            {
+                BufferFullMode.DropOldest => WriteDroppingOldest(buffer, item),
+                BufferFullMode.DropWrite => AcceptAndLose(item, DropReason.DroppedWrite),
+                _ when mode == WriteMode.TryOnly => WriteResult.NotTaken,
+                BufferFullMode.Fail => AcceptAndLose(item, DropReason.Rejected),
+                _ when mode == WriteMode.NoWait => WriteIntoOverflow(buffer, item),
+                _ => WriteResult.Full,
+            };
+
+            if (result == WriteResult.Full)
+            {
+                return WaitForSpaceAsync(buffer, item, cancellationToken);
+            }
         }
 
-        var writer = Buffer.Writer;
-        if (writer.TryWrite(item))
+        if (result == WriteResult.Accepted)
         {
             EnsureStarted();
-            return new ValueTask<WriteResult>(WriteResult.Accepted);
         }
 
-        // Only Wait and Fail reach this point: the drop modes always take a write.
-        if (_halted)
-        {
-            return new ValueTask<WriteResult>(TakeBack(thread));
-        }
-
-        if (mode == WriteMode.TryOnly)
-        {
-            TakeBack(thread);
-            return new ValueTask<WriteResult>(WriteResult.NotTaken);
-        }
-
-        if (_settings.FullMode == BufferFullMode.Fail || (mode == WriteMode.NoWait && !TryOverflow(item)))
-        {
-            Lose(item, DropReason.Rejected);
-            return new ValueTask<WriteResult>(WriteResult.Refused);
-        }
-
-        return mode == WriteMode.NoWait ? new ValueTask<WriteResult>(WriteResult.Accepted) : WaitForSpaceAsync(item, cancellationToken);
+        return new ValueTask<WriteResult>(result);
     }
 
     /// <summary>Puts a retried item back into the buffer without ever blocking the caller (a timer thread).</summary>
     internal void Reinject(in WorkItem<T> item)
     {
-        var writer = Buffer.Writer;
-        if (writer.TryWrite(item))
+        var result = Buffer.TryPutBack(item);
+        if (result == WriteResult.Full)
         {
+            // Past the overflow allowance too: wait for room off this thread, counted as pending meanwhile.
+            Interlocked.Increment(ref _pendingPutBacks);
+            _ = PutBackLaterAsync(item);
             return;
         }
 
-        // Full: a pending write, queued in order with waiting producers. The channel is completed only
-        // when nothing is outstanding or at a halt, so the write lands or fails (and is then lost).
-        Interlocked.Increment(ref _pendingRetryWrites);
-        CompletePendingWrite(writer.WriteAsync(item), item, overflow: false);
+        AfterPutBack(item, result);
     }
 
     /// <summary>Starts the worker loops after the first write that found them not running.</summary>
@@ -119,109 +101,117 @@ internal sealed partial class Consumer<T>
         }
     }
 
-    private WriteResult TakeBack(int thread)
+    private WriteResult WriteDroppingOldest(ConsumerBuffer<T> buffer, in WorkItem<T> item)
     {
-        _accepted.Add(thread, -1);
-        if (_closed)
+        var spinner = default(SpinWait);
+        while (true)
         {
-            OnFinishedWhileClosed();
-        }
+            if (buffer.TryRead(out var oldest))
+            {
+                Lose(oldest, DropReason.DroppedOldest);
+            }
 
-        return WriteResult.Closed;
+            var result = buffer.TryWrite(item);
+            if (result != WriteResult.Full)
+            {
+                return result;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
     }
 
-    private bool TryOverflow(in WorkItem<T> item)
+    private WriteResult WriteIntoOverflow(ConsumerBuffer<T> buffer, in WorkItem<T> item)
     {
-        if (Interlocked.Increment(ref _overflow) > _settings.OverflowCapacity)
-        {
-            Interlocked.Decrement(ref _overflow);
-            return false;
-        }
-
-        CompletePendingWrite(Buffer.Writer.WriteAsync(item), item, overflow: true);
-        return true;
+        var result = buffer.TryWrite(item, overflow: true);
+        return result == WriteResult.Full ? AcceptAndLose(item, DropReason.Rejected) : result;
     }
 
-    private void CompletePendingWrite(ValueTask write, in WorkItem<T> item, bool overflow)
+    /// <summary>Accepts an item that never enters the buffer and loses it at once (a drop mode or a refusal).</summary>
+    private WriteResult AcceptAndLose(in WorkItem<T> item, DropReason reason)
     {
-        if (write.IsCompletedSuccessfully)
-        {
-            write.GetAwaiter().GetResult();
-            Interlocked.Decrement(ref overflow ? ref _overflow : ref _pendingRetryWrites);
-            EnsureStarted();
-            return;
-        }
-
-        _ = AwaitPendingWriteAsync(write, item, overflow);
-    }
-
-    private async Task AwaitPendingWriteAsync(ValueTask write, WorkItem<T> item, bool overflow)
-    {
-        try
-        {
-            await write.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Accepted, but the consumer halted before the item reached the buffer.
-            Lose(item, LostAtHalt(started: !overflow));
-        }
-        finally
-        {
-            Interlocked.Decrement(ref overflow ? ref _overflow : ref _pendingRetryWrites);
-        }
+        // Accepted before lost: the count of what is outstanding may only be overstated in between.
+        Interlocked.Increment(ref _acceptedOutside);
+        Lose(item, reason);
+        return reason == DropReason.Rejected ? WriteResult.Refused : WriteResult.Accepted;
     }
 
     // Pooled: under sustained backpressure every offer takes this path.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<WriteResult> WaitForSpaceAsync(WorkItem<T> item, CancellationToken cancellationToken)
+    private async ValueTask<WriteResult> WaitForSpaceAsync(ConsumerBuffer<T> buffer, WorkItem<T> item, CancellationToken cancellationToken)
     {
+        while (true)
+        {
+            await buffer.WaitForSpaceAsync(untilHalt: false, cancellationToken).ConfigureAwait(false);
+            var result = buffer.TryWrite(item);
+            if (result != WriteResult.Full)
+            {
+                if (result == WriteResult.Accepted)
+                {
+                    EnsureStarted();
+                }
+
+                return result;
+            }
+        }
+    }
+
+    private async Task PutBackLaterAsync(WorkItem<T> item)
+    {
+        var buffer = Buffer;
+        var result = WriteResult.Full;
         try
         {
-            await Buffer.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-            EnsureStarted();
-            return WriteResult.Accepted;
-        }
-        catch (ChannelClosedException)
-        {
-            return TakeBack(ThreadIndex.Current);
-        }
-        catch (OperationCanceledException)
-        {
-            TakeBack(ThreadIndex.Current);
-            throw;
-        }
-    }
-
-    private Channel<WorkItem<T>> CreateChannel()
-    {
-        var options = new BoundedChannelOptions(_settings.Capacity)
-        {
-            FullMode = _settings.FullMode switch
+            while (result == WriteResult.Full)
             {
-                BufferFullMode.DropOldest => BoundedChannelFullMode.DropOldest,
-                BufferFullMode.DropNewest => BoundedChannelFullMode.DropNewest,
-                BufferFullMode.DropWrite => BoundedChannelFullMode.DropWrite,
-                _ => BoundedChannelFullMode.Wait,
-            },
-            SingleReader = _settings.WorkerCount == 1 && _dispatch is null,
-            SingleWriter = false,
-            AllowSynchronousContinuations = false,
-        };
-        var created = _settings.FullMode is BufferFullMode.DropOldest or BufferFullMode.DropNewest or BufferFullMode.DropWrite
-            ? Channel.CreateBounded<WorkItem<T>>(options, OnItemDropped)
-            : Channel.CreateBounded<WorkItem<T>>(options);
-        return Interlocked.CompareExchange(ref _channel, created, null) ?? created;
+                await buffer.WaitForSpaceAsync(untilHalt: true, CancellationToken.None).ConfigureAwait(false);
+                result = buffer.TryPutBack(item);
+            }
+        }
+        finally
+        {
+            AfterPutBack(item, result);
+            Interlocked.Decrement(ref _pendingPutBacks);
+        }
     }
 
-    private void OnItemDropped(WorkItem<T> item)
+    private void AfterPutBack(in WorkItem<T> item, WriteResult result)
     {
-        var reason = _settings.FullMode switch
+        if (result == WriteResult.Accepted)
         {
-            BufferFullMode.DropOldest => DropReason.DroppedOldest,
-            BufferFullMode.DropNewest => DropReason.DroppedNewest,
-            _ => DropReason.DroppedWrite,
-        };
-        Lose(item, reason);
+            // Written again after the first count: the second count goes only after the write, so the
+            // outstanding count is never understated.
+            Interlocked.Increment(ref _putBack);
+            EnsureStarted();
+        }
+        else
+        {
+            // Halted before the item got back in: it was attempted, so it is abandoned.
+            Lose(item, DropReason.Abandoned);
+        }
+    }
+
+    private ConsumerBuffer<T> CreateBuffer()
+    {
+        ConsumerBuffer<T> created = _settings.FullMode == BufferFullMode.DropNewest
+            ? new DropNewestBuffer<T>(this, _settings.Capacity)
+            : new RingBuffer<T>(
+                _settings.Capacity,
+                _settings.FullMode == BufferFullMode.Wait ? _settings.OverflowCapacity : 0,
+                Math.Max(1, _settings.WorkerCount));
+        var buffer = Interlocked.CompareExchange(ref _buffer, created, null) ?? created;
+
+        // A stop that found no buffer yet relies on this: the exchange above and the stop's flags are
+        // ordered, so either the stop sees the buffer or this sees the flags (both may act: it is idempotent).
+        if (_halted)
+        {
+            buffer.Halt();
+        }
+        else if (_closed)
+        {
+            buffer.Close();
+        }
+
+        return buffer;
     }
 }

@@ -4,14 +4,16 @@ namespace EventBus.Consumers;
 
 /// <summary>The engine's side of the <see cref="ConsumerLifecycle"/>: closing intake, halting, and knowing when it is done.</summary>
 /// <remarks>
-/// <para><b>Drain.</b> Intake closes (<see cref="_closed"/>, then a process-wide barrier, see
-/// <see cref="Consumer{T}"/>'s admission); from then on whoever finishes an item checks whether nothing is
-/// outstanding, and the first to see that stops the machine.</para>
-/// <para><b>Halt.</b> In this order: close intake and set <see cref="_halted"/>; a process-wide barrier, so
-/// every slot's busy mark is visible (<see cref="ConsumerWorker{T}"/>); claim every busy slot (its item is
-/// lost, counted and reported now); cancel the retry timers and lose their items; let the dispatch policy
-/// hand back what it holds; complete the buffer and lose what is in it; and only then cancel the handlers'
-/// token. A handler whose continuation resumes inline on that cancellation finds every outcome already
+/// <para><b>Drain.</b> The buffer closes first (created for it if no item ever came), then
+/// <see cref="_closed"/> is set and a process-wide barrier issued (for the inline lane's admission and the
+/// slots' plain stores); from then on whoever finishes an item checks whether nothing is outstanding, and
+/// the first to see that stops the machine. Since the buffer refused every write before anyone could look,
+/// nothing is accepted after that check.</para>
+/// <para><b>Halt.</b> In this order: close the buffer, set <see cref="_closed"/> and <see cref="_halted"/>;
+/// a process-wide barrier, so every slot's busy mark is visible (<see cref="ConsumerWorker{T}"/>); claim
+/// every busy slot (its item is lost, counted and reported now); cancel the retry timers and lose their
+/// items; let the dispatch policy hand back what it holds; halt the buffer (retries can no longer be put
+/// back) and lose what is in it; and only then cancel the handlers' token. A handler whose continuation resumes inline on that cancellation finds every outcome already
 /// decided and nothing to wait for, so the halting thread is never held by it.</para>
 /// <para><b>From inside a handler.</b> A handler of this consumer that waits for its stop cannot wait for
 /// itself: <see cref="WhenQuiescentExceptAsync"/> waits only until nothing is left that another slot could
@@ -26,16 +28,18 @@ internal sealed partial class Consumer<T>
     {
         RecordStopStart();
         Volatile.Write(ref _laneOwner, Revoked);
+        var buffer = Buffer;
+        buffer.Close();
         _closed = true;
 
-        // Pairs with the admission of offers and with the slots' plain stores (see the remarks).
+        // Pairs with the inline lane's admission and with the slots' plain stores (see the remarks).
         Interlocked.MemoryBarrierProcessWide();
         _dispatch?.OnClosing();
         if (_settings.Inline)
         {
             AfterLaneCall();
         }
-        else if (Volatile.Read(ref _channel) is not null)
+        else if (buffer.Written > 0)
         {
             // A write may have landed without its producer having started the loops yet.
             EnsureStarted();
@@ -49,6 +53,8 @@ internal sealed partial class Consumer<T>
     {
         RecordStopStart();
         Volatile.Write(ref _laneOwner, Revoked);
+        var buffer = Buffer;
+        buffer.Close();
         _closed = true;
         _halted = true;
         Interlocked.MemoryBarrierProcessWide();
@@ -80,14 +86,10 @@ internal sealed partial class Consumer<T>
         Volatile.Read(ref _retries)?.Halt();
         _dispatch?.OnClosing();
         _dispatch?.Halt(reason);
-        if (Volatile.Read(ref _channel) is { } channel)
+        buffer.Halt();
+        while (buffer.TryTakeAtHalt(out var item))
         {
-            // Producers waiting for space now fail (not accepted); overflow writes fail and are lost.
-            channel.Writer.TryComplete();
-            while (channel.Reader.TryRead(out var item))
-            {
-                Lose(item, item.Failure is null ? reason : DropReason.Abandoned);
-            }
+            Lose(item, item.Failure is null ? reason : DropReason.Abandoned);
         }
 
         CancelStop();
@@ -154,7 +156,7 @@ internal sealed partial class Consumer<T>
         if (Outstanding() <= 0 && Lifecycle.TryMarkStopped())
         {
             // Nothing is left: let the loops (and a policy's pump) end.
-            Volatile.Read(ref _channel)?.Writer.TryComplete();
+            Volatile.Read(ref _buffer)?.Complete();
             _dispatch?.Complete();
         }
 
@@ -174,7 +176,7 @@ internal sealed partial class Consumer<T>
             return true;
         }
 
-        if ((_retries?.Count ?? 0) > 0 || BufferedCount > 0 || Volatile.Read(ref _overflow) > 0)
+        if ((_retries?.Count ?? 0) > 0 || BufferedCount > 0 || Volatile.Read(ref _pendingPutBacks) > 0)
         {
             return false;
         }

@@ -11,10 +11,10 @@ namespace EventBus.Consumers;
 /// policies (routing, partitions, batches, the inline lane).
 /// </summary>
 /// <remarks>
-/// <para><b>Counting.</b> Every item is counted in <see cref="_accepted"/> when it is offered, before the
-/// intake is checked (see <c>Consumer.Intake.cs</c>), and counted again exactly once when its outcome is decided:
-/// delivered (by the worker slot that ran it), dead-lettered, dropped or abandoned. An offer that finds
-/// the intake closed takes its count back. So <c>accepted - finished</c> is what is still unfinished
+/// <para><b>Counting.</b> Every item is counted as accepted when the intake takes it (see
+/// <c>Consumer.Intake.cs</c>), and counted again exactly once when its outcome is decided: delivered (by
+/// the worker slot that ran it), dead-lettered, dropped or abandoned. An offer the intake refuses as closed
+/// is not counted at all. So <c>accepted - finished</c> is what is still unfinished
 /// (<see cref="Outstanding"/>), and at quiescence <c>accepted = delivered + dead-lettered + dropped +
 /// abandoned</c>. Each hand-over between owners (buffer, worker, timer, a policy's queues) has a
 /// single winner, so nothing is counted twice.</para>
@@ -35,8 +35,6 @@ internal sealed partial class Consumer<T> : IStopTarget
     private string? _name;
     private RetryRunner<T>? _runner;
 
-    // Offers counted per producer thread: no shared locked instruction per item.
-    private StripedCounter _accepted;
     private long _stopStartedAt;
     private long _abandonedAtStopStart;
     private int _stopRecorded;
@@ -108,7 +106,7 @@ internal sealed partial class Consumer<T> : IStopTarget
     internal bool IsClosed => _closed;
 
     /// <summary>Items waiting: buffered, overflowing, held by the dispatch policy or waiting for a retry.</summary>
-    internal int Pending => Math.Max(0, BufferedCount + Volatile.Read(ref _overflow) + Volatile.Read(ref _pendingRetryWrites)
+    internal int Pending => Math.Max(0, BufferedCount + Volatile.Read(ref _pendingPutBacks)
         + (_retries?.Count ?? 0) + (_dispatch?.Held ?? 0));
 
     /// <summary>Items whose handler is running now.</summary>
@@ -146,12 +144,14 @@ internal sealed partial class Consumer<T> : IStopTarget
 
     internal long Abandoned => Interlocked.Read(ref _abandoned);
 
-    /// <summary>Every item offered and not taken back (see the remarks).</summary>
+    /// <summary>Every item accepted (see the remarks).</summary>
     internal long Accepted
     {
         get
         {
-            var total = _accepted.Sum();
+            // Put-backs first: one counted after its write is then never subtracted without it (Consumer.Intake.cs).
+            var putBack = Interlocked.Read(ref _putBack);
+            var total = (Volatile.Read(ref _buffer)?.Written ?? 0) - putBack + Interlocked.Read(ref _acceptedOutside);
             foreach (var worker in Workers)
             {
                 total += Volatile.Read(ref worker.AcceptedDirectly);

@@ -129,22 +129,22 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
 
     private async Task RunPumpAsync()
     {
-        var reader = Consumer.Buffer.Reader;
+        var buffer = Consumer.Buffer;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await buffer.WaitToReadAsync(0).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var first))
+                while (buffer.TryRead(out var first))
                 {
                     var batch = Rent();
                     batch.Add(first);
-                    Fill(batch, reader);
+                    Fill(batch, buffer);
 
                     // Items taken from the buffer count as held while the batch forms.
                     Volatile.Write(ref _forming, batch.Size);
                     if (!batch.IsFull && _linger > TimeSpan.Zero && !Consumer.IsClosed)
                     {
-                        await LingerAsync(batch, reader).ConfigureAwait(false);
+                        await LingerAsync(batch, buffer).ConfigureAwait(false);
                     }
 
                     await DispatchAsync(batch).ConfigureAwait(false);
@@ -157,15 +157,15 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         }
     }
 
-    private static void Fill(Batch<T> batch, ChannelReader<WorkItem<T>> reader)
+    private static void Fill(Batch<T> batch, ConsumerBuffer<T> buffer)
     {
-        while (!batch.IsFull && reader.TryRead(out var item))
+        while (!batch.IsFull && buffer.TryRead(out var item))
         {
             batch.Add(item);
         }
     }
 
-    private async ValueTask LingerAsync(Batch<T> batch, ChannelReader<WorkItem<T>> reader)
+    private async ValueTask LingerAsync(Batch<T> batch, ConsumerBuffer<T> buffer)
     {
         // A new source per lingering batch: it allocates, but only when traffic is too light to fill
         // batches, and its timer is created with the linger as due time on the queue's clock.
@@ -175,16 +175,16 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         using var closing = _closing.Token.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), linger);
         try
         {
-            while (!batch.IsFull && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+            while (!batch.IsFull && await buffer.WaitToReadAsync(0, linger.Token).ConfigureAwait(false))
             {
-                Fill(batch, reader);
+                Fill(batch, buffer);
                 Volatile.Write(ref _forming, batch.Size);
             }
         }
         catch (OperationCanceledException) when (linger.IsCancellationRequested)
         {
             // The linger passed (or the queue is completing): take what has arrived, even just now.
-            Fill(batch, reader);
+            Fill(batch, buffer);
             Volatile.Write(ref _forming, batch.Size);
         }
     }

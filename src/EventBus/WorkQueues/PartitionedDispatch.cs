@@ -82,12 +82,12 @@ internal sealed class PartitionedDispatch<T> : WorkDispatch<T>
 
     private async Task RunPumpAsync()
     {
-        var reader = Consumer.Buffer.Reader;
+        var buffer = Consumer.Buffer;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await buffer.WaitToReadAsync(0).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var item))
+                while (buffer.TryRead(out var item))
                 {
                     Route(item);
                     if (Volatile.Read(ref _pumped) >= _limit)
