@@ -29,9 +29,18 @@ public sealed class ProbeHandler(HandlerKind kind, Func<int, bool> holds)
     private readonly TaskCompletionSource _heldStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<int> _started = new();
     private readonly ConcurrentQueue<int> _finished = new();
+    private readonly Func<int, HandlerKind>? _kindOf;
     private int _startsAfterStop;
     private int _running;
     private volatile bool _stopReturned;
+
+    /// <summary>A handler whose held items react to cancellation each their own way.</summary>
+    /// <param name="holdAs">The kind an item is held as, or null for an item that returns at once.</param>
+    public ProbeHandler(Func<int, HandlerKind?> holdAs)
+        : this(HandlerKind.WellBehaved, item => holdAs(item) is not null)
+    {
+        _kindOf = item => holdAs(item) ?? HandlerKind.WellBehaved;
+    }
 
     public HandlerKind Kind => kind;
 
@@ -93,7 +102,7 @@ public sealed class ProbeHandler(HandlerKind kind, Func<int, bool> holds)
             if (holds(item))
             {
                 _heldStarted.TrySetResult();
-                await HoldAsync(cancellationToken);
+                await HoldAsync(_kindOf?.Invoke(item) ?? kind, cancellationToken);
             }
 
             _finished.Enqueue(item);
@@ -104,9 +113,9 @@ public sealed class ProbeHandler(HandlerKind kind, Func<int, bool> holds)
         }
     }
 
-    private async Task HoldAsync(CancellationToken cancellationToken)
+    private async Task HoldAsync(HandlerKind holdKind, CancellationToken cancellationToken)
     {
-        switch (kind)
+        switch (holdKind)
         {
             case HandlerKind.WellBehaved:
                 await _release.Task.WaitAsync(cancellationToken);
