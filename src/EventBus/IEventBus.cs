@@ -7,7 +7,8 @@ namespace EventBus;
 /// receives events of every derived type.</para>
 /// <para>Shut down with <see cref="CompleteAsync(CancellationToken)"/> or <see cref="IAsyncDisposable.DisposeAsync"/>,
 /// which stop intake and deliver everything already accepted. <see cref="IDisposable.Dispose"/> stops at once and
-/// abandons what is buffered (each abandoned event is counted and reported).</para></remarks>
+/// abandons what is buffered (each abandoned event is counted and reported); it returns once no handler call runs,
+/// waiting at most <see cref="EventBusOptions.DrainTimeout"/> for handlers that ignore their token.</para></remarks>
 public interface IEventBus : IAsyncDisposable, IDisposable
 {
     /// <summary>The subscriptions alive now.</summary>

@@ -41,6 +41,11 @@ public sealed class LifecycleModelFindingsTests(ITestOutputHelper output)
             FaceKind.BatchedQueue,
             [Offer(ItemBehaviour.FailsOnce, sync: true), Offer(ItemBehaviour.AlwaysFails, sync: true),
                 Offer(ItemBehaviour.FailsOnce, inside: StopRequest.Complete, sync: true), Offer(ItemBehaviour.FailsOnce, sync: true)]),
+        ["a queue handler awaits a drain with a deadline, fails for good, while the queue's DisposeAsync drains"] = new(
+            FaceKind.DirectQueue,
+            [Offer(ItemBehaviour.Succeeds, sync: true), Offer(ItemBehaviour.AlwaysFails, inside: StopRequest.CompleteWithDeadline, sync: true),
+                new StopStep(new StopPlan(StopRequest.DisposeAsync, 0)), new ReleaseStep(),
+                Offer(ItemBehaviour.Hangs, HandlerKind.ResumesInline, sync: true), new ReleaseStep()]),
     };
 
     private static OfferStep Offer(ItemBehaviour behaviour, HandlerKind kind = HandlerKind.WellBehaved, StopRequest? inside = null, bool sync = false) =>

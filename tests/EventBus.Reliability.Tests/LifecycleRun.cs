@@ -23,9 +23,9 @@ namespace EventBus.Reliability.Tests;
 /// </remarks>
 internal sealed class LifecycleRun : IAsyncDisposable
 {
-    /// <summary>Short, because a subscription's <c>Dispose</c> waits up to this long (real clock) for a
+    /// <summary>Short, because every <c>Dispose</c> waits up to this long (real clock) for a
     /// handler that ignores its token; the fake clock moves by it at <see cref="ElapseDrainTimeoutStep"/>.</summary>
-    internal static readonly TimeSpan DrainTimeout = TimeSpan.FromMilliseconds(200);
+    internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>The bound on every wait for something that must happen promptly.</summary>
     internal static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);

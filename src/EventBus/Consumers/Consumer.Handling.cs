@@ -34,6 +34,13 @@ internal sealed partial class Consumer<T>
             return new ValueTask<bool>(LoseAtHalt(worker, item, started: item.Failure is not null));
         }
 
+        if (_observer is not null)
+        {
+            // A face that hands lost items back (a work queue's AbandonedItems) needs the item at the claim,
+            // also while a synchronous call runs: it pays the copy the others skip.
+            worker.Record(item);
+        }
+
         var attempt = (item.Failure?.Attempts ?? 0) + 1;
         ValueTask pending;
         try
@@ -193,9 +200,9 @@ internal sealed partial class Consumer<T>
                 return;
             }
 
-            Volatile.Write(ref worker.Parked, 1);
+            Park(worker, parked: true);
             var more = await buffer.WaitToReadAsync(worker.Index).ConfigureAwait(false);
-            Volatile.Write(ref worker.Parked, 0);
+            Park(worker, parked: false);
             if (!more)
             {
                 return;

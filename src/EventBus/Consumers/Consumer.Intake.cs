@@ -172,6 +172,10 @@ internal sealed partial class Consumer<T>
         {
             AfterPutBack(item, result);
             Interlocked.Decrement(ref _pendingPutBacks);
+            if (_closed)
+            {
+                OnFinishedWhileClosed();
+            }
         }
     }
 
@@ -183,6 +187,13 @@ internal sealed partial class Consumer<T>
             // outstanding count is never understated.
             Interlocked.Increment(ref _putBack);
             EnsureStarted();
+
+            // Until that count the item was counted twice: whoever finished it meanwhile saw something
+            // outstanding that is not, so look again.
+            if (_closed)
+            {
+                OnFinishedWhileClosed();
+            }
         }
         else
         {

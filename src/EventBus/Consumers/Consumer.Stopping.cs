@@ -16,12 +16,14 @@ namespace EventBus.Consumers;
 /// back) and lose what is in it; and only then cancel the handlers' token. A handler whose continuation resumes inline on that cancellation finds every outcome already
 /// decided and nothing to wait for, so the halting thread is never held by it.</para>
 /// <para><b>From inside a handler.</b> A handler of this consumer that waits for its stop cannot wait for
-/// itself: <see cref="WhenQuiescentExceptAsync"/> waits only until nothing is left that another slot could
-/// still finish.</para>
+/// itself, nor for another handler waiting the same way: <see cref="WhenQuiescentExceptAsync"/> waits only
+/// until nothing is left that a slot not waiting from inside could still finish. Whatever changes what it
+/// looks at (an item finished, a slot parked, a waiter came or went) wakes it.</para>
 /// </remarks>
 internal sealed partial class Consumer<T>
 {
     private TaskCompletionSource? _progress;
+    private bool _claimedAtHalt;
 
     /// <inheritdoc />
     void IStopTarget.OnDrain()
@@ -59,30 +61,9 @@ internal sealed partial class Consumer<T>
         _halted = true;
         Interlocked.MemoryBarrierProcessWide();
 
-        // A handler that stops its own consumer keeps its item: it finishes it after this returns.
-        var current = CallerSlot();
-        foreach (var worker in Workers)
-        {
-            if (!ReferenceEquals(worker, current) && worker.TryClaim(out var recorded))
-            {
-                // Its handler had started: abandoned, whatever the halt's reason. A synchronous call's item
-                // was never recorded (that would cost every item a copy): counted now, reported by its holder
-                // when the call returns.
-                if (!recorded)
-                {
-                    CountLost(DropReason.Abandoned);
-                }
-                else if (worker.CurrentBatch is { } batch)
-                {
-                    Lose(batch, DropReason.Abandoned);
-                }
-                else
-                {
-                    Lose(worker.Current, DropReason.Abandoned);
-                }
-            }
-        }
-
+        // A handler that stops its own consumer keeps its item: it finishes it after this returns, unless a
+        // later halt or deadline claims it (OnHaltAgain).
+        ClaimRunning(CallerSlot());
         Volatile.Read(ref _retries)?.Halt();
         _dispatch?.OnClosing();
         _dispatch?.Halt(reason);
@@ -96,57 +77,142 @@ internal sealed partial class Consumer<T>
         OnFinishedWhileClosed();
     }
 
+    /// <inheritdoc />
+    void IStopTarget.OnHaltAgain()
+    {
+        // The first halt set the flags and swept the slots without running user code: wait for that, then
+        // sweep again, taking what it left to the handler that asked for it (never the caller's own item).
+        var spinner = default(SpinWait);
+        while (!Volatile.Read(ref _claimedAtHalt))
+        {
+            spinner.SpinOnce();
+        }
+
+        ClaimRunning(CallerSlot());
+        OnFinishedWhileClosed();
+    }
+
+    /// <summary>Claims every busy slot but <paramref name="skip"/>: its item is lost (abandoned, whatever the halt's
+    /// reason), counted and, when recorded, reported. Only after the halted flag and its barrier. The claims are
+    /// all made (and <see cref="_claimedAtHalt"/> set) before any report runs user code.</summary>
+    private void ClaimRunning(ConsumerWorker<T>? skip)
+    {
+        List<(WorkItem<T> Item, Batch<T>? Batch)>? claimed = null;
+        var unrecorded = 0;
+        foreach (var worker in Workers)
+        {
+            if (!ReferenceEquals(worker, skip) && worker.TryClaim(out var recorded, out var item, out var batch))
+            {
+                if (recorded)
+                {
+                    (claimed ??= []).Add((item, batch));
+                }
+                else
+                {
+                    unrecorded++;
+                }
+            }
+        }
+
+        Volatile.Write(ref _claimedAtHalt, true);
+
+        // A synchronous call's item was never recorded (that would cost every item a copy): counted now,
+        // reported by its holder when the call returns.
+        for (var i = 0; i < unrecorded; i++)
+        {
+            CountLost(DropReason.Abandoned);
+        }
+
+        foreach (var (item, batch) in claimed ?? [])
+        {
+            if (batch is not null)
+            {
+                Lose(batch, DropReason.Abandoned);
+            }
+            else
+            {
+                Lose(item, DropReason.Abandoned);
+            }
+        }
+    }
+
     /// <summary>
     /// Waits until nothing is left that a slot other than <paramref name="caller"/> could finish: the
     /// wait of a stop requested from inside one of this consumer's handlers.
     /// </summary>
     internal async Task WhenQuiescentExceptAsync(ConsumerWorker<T> caller)
     {
-        var stopped = Lifecycle.Completion;
-        while (!stopped.IsCompleted)
+        // Other slots' handlers may be waiting from inside too: none of them can wait for another.
+        Interlocked.Increment(ref caller.WaitingInside);
+        SignalProgress();
+        try
         {
-            // One signal shared by every waiter; a finisher takes it out and completes it (see OnFinishedWhileClosed).
-            var progress = Volatile.Read(ref _progress);
-            if (progress is null)
+            var stopped = Lifecycle.Completion;
+            while (!stopped.IsCompleted)
             {
-                var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                progress = Interlocked.CompareExchange(ref _progress, created, null) ?? created;
-            }
+                // One signal shared by every waiter; whoever changes what the wait looks at completes it.
+                var progress = Volatile.Read(ref _progress);
+                if (progress is null)
+                {
+                    var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    progress = Interlocked.CompareExchange(ref _progress, created, null) ?? created;
+                }
 
-            if (IsQuiescentExcept(caller))
-            {
-                return;
-            }
+                if (IsQuiescentForInsideWaiters())
+                {
+                    return;
+                }
 
-            await Task.WhenAny(progress.Task, stopped).ConfigureAwait(false);
+                await Task.WhenAny(progress.Task, stopped).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref caller.WaitingInside);
+            SignalProgress();
         }
     }
 
+    /// <summary>Marks <paramref name="worker"/>'s loop as waiting for work (<paramref name="parked"/>) or not; a slot
+    /// that parks may be what a stop awaited from inside a handler waits for.</summary>
+    internal void Park(ConsumerWorker<T> worker, bool parked)
+    {
+        if (!parked)
+        {
+            Volatile.Write(ref worker.Parked, 0);
+            return;
+        }
+
+        // Full fence: pairs with a waiter that publishes its signal, then reads the slots.
+        Interlocked.Exchange(ref worker.Parked, 1);
+        SignalProgress();
+    }
+
     /// <summary>
-    /// After a halt: waits, on the real clock and at most <paramref name="limit"/>, for handler calls
-    /// still running in other slots to return (the promise of a subscription's <c>Dispose</c> that no
-    /// handler of it runs once it has returned). Their items were claimed already; this only waits.
+    /// After a halt: waits, on the real clock and at most until <paramref name="deadline"/> (a
+    /// <see cref="Stopwatch"/> timestamp), for handler calls still running in other slots to return: the
+    /// promise of every <c>Dispose</c> that no handler call of it runs once it has returned. Their items
+    /// were claimed already; this only waits.
     /// </summary>
     /// <remarks>The bound is a safety net against a handler that ignores cancellation, not a timing rule,
     /// so it uses the real clock: a fake <see cref="TimeProvider"/> that never moves must not make it spin forever.</remarks>
-    internal void WaitForRunningHandlers(TimeSpan limit)
+    internal void WaitForRunningHandlers(long deadline)
     {
         var current = CallerSlot();
-        var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
         foreach (var worker in Workers)
         {
-            if (ReferenceEquals(worker, current))
-            {
-                continue;
-            }
-
             var spinner = default(SpinWait);
-            while (worker.IsBusy && Stopwatch.GetTimestamp() < deadline)
+            while (!ReferenceEquals(worker, current) && worker.IsBusy && Stopwatch.GetTimestamp() < deadline)
             {
                 spinner.SpinOnce(sleep1Threshold: 20);
             }
         }
     }
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp <paramref name="limit"/> from now, for <see cref="WaitForRunningHandlers"/>.</summary>
+    /// <remarks>An infinite limit (or one past a day) waits a day: a handler that ignores its token is not waited for forever.</remarks>
+    internal static long DeadlineIn(TimeSpan limit) =>
+        Stopwatch.GetTimestamp() + (long)((limit < TimeSpan.Zero || limit > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : limit).TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>Called whenever something finished (or an offer was taken back) once intake is closed.</summary>
     private void OnFinishedWhileClosed()
@@ -160,18 +226,37 @@ internal sealed partial class Consumer<T>
             _dispatch?.Complete();
         }
 
+        SignalProgress();
+    }
+
+    /// <summary>Wakes every stop awaited from inside a handler, to look again.</summary>
+    private void SignalProgress()
+    {
         if (Volatile.Read(ref _progress) is not null)
         {
             Interlocked.Exchange(ref _progress, null)?.TrySetResult();
         }
     }
 
-    /// <summary>True when every item still outstanding waits for <paramref name="caller"/> (it holds it,
-    /// or no other slot can take it).</summary>
-    private bool IsQuiescentExcept(ConsumerWorker<T> caller)
+    /// <summary>True when every item still outstanding waits for a slot whose handler awaits a stop from inside
+    /// (it holds the item, or no other slot can take it).</summary>
+    private bool IsQuiescentForInsideWaiters()
     {
-        var outstanding = Outstanding();
-        if (outstanding <= Volatile.Read(ref caller.InFlight) || Workers.Length == 1)
+        long held = 0;
+        var anyFree = false;
+        foreach (var worker in Workers)
+        {
+            if (Volatile.Read(ref worker.WaitingInside) > 0)
+            {
+                held += Volatile.Read(ref worker.InFlight);
+            }
+            else
+            {
+                anyFree = true;
+            }
+        }
+
+        if (!anyFree || Outstanding() <= held)
         {
             return true;
         }
@@ -181,15 +266,14 @@ internal sealed partial class Consumer<T>
             return false;
         }
 
-        // What the policy holds back may wait for the caller (a partition key it holds).
         foreach (var worker in Workers)
         {
-            if (!ReferenceEquals(worker, caller) && (worker.IsBusy || Volatile.Read(ref worker.Parked) == 0))
+            if (Volatile.Read(ref worker.WaitingInside) == 0 && (worker.IsBusy || Volatile.Read(ref worker.Parked) == 0))
             {
                 return false;
             }
         }
 
-        return _dispatch?.OnlyWaitsFor(caller) ?? true;
+        return _dispatch?.OnlyWaitsForInsideWaiters() ?? true;
     }
 }

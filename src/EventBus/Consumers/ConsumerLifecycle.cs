@@ -16,7 +16,9 @@ namespace EventBus.Consumers;
 /// deadline; <see cref="RequestHalt"/> (a <c>Dispose</c>, or any deadline that fires) moves any earlier
 /// state to <c>Halting</c>. Requests combine and the strictest wins: a second drain with an earlier
 /// deadline bounds a drain already under way (every registered deadline can halt it), and a halt
-/// ends a drain at once. A request made after <c>Stopped</c> changes nothing.</para>
+/// ends a drain at once. A halt requested from inside a handler leaves that handler its own item; any
+/// later halt or deadline claims it (<see cref="IStopTarget.OnHaltAgain"/>), so a caller with a deadline
+/// is never held by it. A request made after <c>Stopped</c> changes nothing.</para>
 /// <para><b>Answers.</b> Every request is answered by <see cref="Completion"/>, one task for all callers.
 /// A halt never waits for user code (the target's contract), so once the earliest deadline of any
 /// caller fires, every caller is answered promptly. A deadline's halt runs on the thread pool, never on
@@ -96,19 +98,30 @@ internal sealed class ConsumerLifecycle
         return stopped;
     }
 
-    /// <summary>Tells the target to decide every outcome now. The first halt's reason wins; later calls do nothing.</summary>
+    /// <summary>Tells the target to decide every outcome now. The first halt's reason wins; a later call
+    /// claims what the first left to the handler that requested it.</summary>
     /// <returns>True when this call began the halt.</returns>
     internal bool RequestHalt(DropReason reason)
     {
+        int before;
         lock (_gate)
         {
-            if (_state >= Halting)
+            before = _state;
+            if (before < Halting)
             {
-                return false;
+                _state = Halting;
+                _haltReason = reason;
+            }
+        }
+
+        if (before >= Halting)
+        {
+            if (before == Halting)
+            {
+                _target.OnHaltAgain();
             }
 
-            _state = Halting;
-            _haltReason = reason;
+            return false;
         }
 
         // Outside the lock: the target reports drops, which runs user callbacks.
@@ -182,7 +195,7 @@ internal sealed class ConsumerLifecycle
 
     private void OnDeadline()
     {
-        if (_state >= Halting)
+        if (_state == Stopped)
         {
             return;
         }

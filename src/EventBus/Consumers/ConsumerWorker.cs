@@ -65,8 +65,12 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject
     /// <summary>Items accepted directly by this slot's holder (an inline subscription's lane), not through intake.</summary>
     internal long AcceptedDirectly;
 
-    /// <summary>1 while the slot's loop waits for work: nothing for it to take.</summary>
+    /// <summary>1 while the slot's loop waits for work: nothing for it to take. Set through
+    /// <see cref="Consumer{T}.Park"/>, which wakes a stop awaited from inside a handler.</summary>
     internal int Parked;
+
+    /// <summary>Stop calls the slot's handler is awaiting from inside (see <see cref="Consumer{T}.WhenQuiescentExceptAsync"/>).</summary>
+    internal int WaitingInside;
 
     /// <summary>The slot's loop, once started.</summary>
     internal Task Loop = Task.CompletedTask;
@@ -173,12 +177,16 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject
     }
 
     /// <summary>Called by a halt, after its process-wide barrier: claims the running item when the slot is busy.</summary>
-    /// <param name="recorded">True when the item is in <see cref="Current"/> (or the batch in <see cref="CurrentBatch"/>)
+    /// <param name="recorded">True when the item is in <paramref name="item"/> (or the batch in <paramref name="batch"/>)
     /// for the halt to report; false when the holder will report it once its call returns.</param>
+    /// <param name="item">The recorded item, read before the claim (the holder clears it once it sees the claim).</param>
+    /// <param name="batch">The running batch, read the same way.</param>
     /// <returns>True when the halt now owns the running item's outcome (and counts it).</returns>
-    internal bool TryClaim(out bool recorded)
+    internal bool TryClaim(out bool recorded, out WorkItem<T> item, out Batch<T>? batch)
     {
-        recorded = Volatile.Read(ref HasCurrent) == 1 || Volatile.Read(ref CurrentBatch) is not null;
+        batch = Volatile.Read(ref CurrentBatch);
+        recorded = Volatile.Read(ref HasCurrent) == 1 || batch is not null;
+        item = recorded ? Current : default;
         return IsBusy && Interlocked.CompareExchange(ref _claim, recorded ? ClaimedAndReported : ClaimedToReport, Unclaimed) == Unclaimed;
     }
 

@@ -1,6 +1,7 @@
 namespace EventBus.Consumers;
 
-/// <summary>What a <see cref="ConsumerLifecycle"/> drives. Each call comes at most once, in this order.</summary>
+/// <summary>What a <see cref="ConsumerLifecycle"/> drives. <see cref="OnDrain"/> and <see cref="OnHalt"/> come at
+/// most once each, in this order; <see cref="OnHaltAgain"/> only after <see cref="OnHalt"/> began.</summary>
 internal interface IStopTarget
 {
     /// <summary>Intake closes; the target finishes what it accepted and then calls
@@ -14,4 +15,11 @@ internal interface IStopTarget
     /// The target calls <see cref="ConsumerLifecycle.TryMarkStopped"/> once nothing is unfinished.
     /// </summary>
     void OnHalt(DropReason reason);
+
+    /// <summary>
+    /// A later halt request, or a deadline that fired, while halting: claims the work the first halt left
+    /// running because the handler that requested it was running it. Waits for the first halt's claims
+    /// (no user code), never for a handler.
+    /// </summary>
+    void OnHaltAgain();
 }

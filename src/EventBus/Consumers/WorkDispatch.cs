@@ -41,6 +41,7 @@ internal abstract class WorkDispatch<T>
     /// <summary>The consumer stopped with nothing left: the policy's loops may end.</summary>
     internal abstract void Complete();
 
-    /// <summary>True when everything the policy holds can only move once <paramref name="caller"/>'s handler returns.</summary>
-    internal virtual bool OnlyWaitsFor(ConsumerWorker<T> caller) => Held == 0;
+    /// <summary>True when everything the policy holds can only move once a handler that waits inside a stop
+    /// call (<see cref="ConsumerWorker{T}.WaitingInside"/>) returns.</summary>
+    internal virtual bool OnlyWaitsForInsideWaiters() => Held == 0;
 }

@@ -26,4 +26,8 @@ internal interface ISubscriptionEntry : IEventSubscription
     /// <summary>When the caller runs inside one of this subscription's handlers: what a stop requested from
     /// there may wait for (it cannot wait for itself). Null otherwise.</summary>
     Task? WaitFromInside();
+
+    /// <summary>After a halt: waits, at most until <paramref name="deadline"/> (a <see cref="System.Diagnostics.Stopwatch"/>
+    /// timestamp), for this subscription's handler calls still running (but the caller's own).</summary>
+    void WaitForRunningHandlers(long deadline);
 }

@@ -54,6 +54,14 @@ internal sealed partial class InProcessEventBus : IStopTarget
     {
         _disposed = true;
         Lifecycle.RequestHalt(DropReason.Abandoned);
+
+        // As a subscription's Dispose promises: no handler call runs once this returns (bounded by DrainTimeout).
+        var deadline = Consumer<object>.DeadlineIn(DrainTimeoutOrDefault);
+        foreach (var subscription in BeginStop())
+        {
+            subscription.WaitForRunningHandlers(deadline);
+        }
+
         Environment.Telemetry.Dispose();
     }
 
@@ -84,6 +92,14 @@ internal sealed partial class InProcessEventBus : IStopTarget
         foreach (var subscription in BeginStop())
         {
             subscription.Lifecycle.RequestHalt(reason);
+        }
+    }
+
+    void IStopTarget.OnHaltAgain()
+    {
+        foreach (var subscription in BeginStop())
+        {
+            subscription.Lifecycle.RequestHalt(DropReason.Abandoned);
         }
     }
 

@@ -96,6 +96,8 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         Dropped: Consumer.Dropped,
         Abandoned: Consumer.Abandoned);
 
+    public void WaitForRunningHandlers(long deadline) => Consumer.WaitForRunningHandlers(deadline);
+
     public Task? WaitFromInside() => Consumer.CallerSlot() is { } caller ? Consumer.WhenQuiescentExceptAsync(caller) : null;
 
     public void Dispose()
@@ -104,7 +106,7 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         // no handler call starts after Dispose returns.
         Host.Unregister(this);
         Consumer.Lifecycle.RequestHalt(DropReason.Unsubscribed);
-        Consumer.WaitForRunningHandlers(Host.DrainTimeoutOrDefault);
+        Consumer.WaitForRunningHandlers(Consumer<T>.DeadlineIn(Host.DrainTimeoutOrDefault));
         RetireWhenStopped();
     }
 

@@ -98,9 +98,9 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
                 Consumer<T>.RestoreContext(loopContext);
             }
 
-            Volatile.Write(ref worker.Parked, 1);
+            Consumer.Park(worker, parked: true);
             var more = await reader.WaitToReadAsync().ConfigureAwait(false);
-            Volatile.Write(ref worker.Parked, 0);
+            Consumer.Park(worker, parked: false);
             if (!more)
             {
                 return;

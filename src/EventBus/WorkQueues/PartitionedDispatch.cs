@@ -57,20 +57,20 @@ internal sealed class PartitionedDispatch<T> : WorkDispatch<T>
 
     internal override void Complete() => _ready.Writer.TryComplete();
 
-    /// <summary>True when nothing is ready and every parked item waits behind the key <paramref name="caller"/> holds.</summary>
-    internal override bool OnlyWaitsFor(ConsumerWorker<T> caller)
+    /// <summary>True when nothing is ready and every parked item waits behind a key held by a handler that
+    /// waits inside a stop call.</summary>
+    internal override bool OnlyWaitsForInsideWaiters()
     {
         if (_ready.Reader.Count > 0)
         {
             return false;
         }
 
-        var key = caller.Current.Partition;
         lock (_gate)
         {
             foreach (var (partition, parked) in _active)
             {
-                if (partition != key && parked is { Count: > 0 })
+                if (parked is { Count: > 0 } && !HeldByInsideWaiter(partition))
                 {
                     return false;
                 }
@@ -78,6 +78,19 @@ internal sealed class PartitionedDispatch<T> : WorkDispatch<T>
         }
 
         return true;
+    }
+
+    private bool HeldByInsideWaiter(int partition)
+    {
+        foreach (var worker in Consumer.Workers)
+        {
+            if (Volatile.Read(ref worker.WaitingInside) > 0 && worker.Current.Partition == partition)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task RunPumpAsync()
@@ -131,9 +144,9 @@ internal sealed class PartitionedDispatch<T> : WorkDispatch<T>
                 }
             }
 
-            Volatile.Write(ref worker.Parked, 1);
+            Consumer.Park(worker, parked: true);
             var more = await reader.WaitToReadAsync().ConfigureAwait(false);
-            Volatile.Write(ref worker.Parked, 0);
+            Consumer.Park(worker, parked: false);
             if (!more)
             {
                 return;

@@ -194,11 +194,14 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     /// Stops at once without draining: cancels running handlers' tokens and abandons every item not yet
     /// finished (each counted, reported through <see cref="EventBusOptions.OnDropped"/> and listed in the
     /// result of <see cref="CompleteAsync"/>). Prefer <see cref="DisposeAsync"/>, which drains first.
+    /// It returns once no handler call of the queue runs (but the caller's own, from inside a handler), waiting
+    /// at most <see cref="EventBusOptions.DrainTimeout"/> on the real clock for handlers that ignore their token.
     /// </summary>
     public void Dispose()
     {
         _disposed = true;
         _consumer.Lifecycle.RequestHalt(DropReason.Abandoned);
+        _consumer.WaitForRunningHandlers(Consumer<T>.DeadlineIn(_drainTimeout));
         Environment.Telemetry.Dispose();
     }
 
