@@ -24,7 +24,9 @@ ls -1 "$packages"
 # The handler-discovery generator travels inside the DI package; the smoke program below calls the
 # AddEventBusHandlers() it generates, so its build fails if the analyzer is missing or does not run.
 generator="analyzers/dotnet/cs/EventBus.DependencyInjection.Generators.dll"
-if ! unzip -l "$packages/EventBus.DependencyInjection.$version.nupkg" | grep -q "$generator"; then
+# Listed first, then searched: `unzip | grep -q` fails under pipefail when grep exits before unzip is done.
+listing=$(unzip -l "$packages/EventBus.DependencyInjection.$version.nupkg")
+if ! grep -q "$generator" <<<"$listing"; then
   echo "EventBus.DependencyInjection.$version.nupkg does not contain $generator" >&2
   exit 1
 fi

@@ -1,6 +1,7 @@
 using System.Text;
 using EventBus.RabbitMQ.Internal;
 using EventBus.RabbitMQ.Tests.Infrastructure;
+using EventBus.Tests.TestUtilities;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 
@@ -66,5 +67,33 @@ public sealed class IdempotencyTests(BrokerFixture broker, ITestOutputHelper out
         report.Lost.Should().Be(0);
         report.Handled.Should().Be(1, "both deliveries have one key, so a deduplicating handler does the work once");
         report.Duplicates.Should().Be(1, "the redelivery");
+    }
+
+    [Fact]
+    public async Task A_pub_sub_message_sent_twice_with_one_id_reaches_handlers_with_one_context_id_and_the_senders_time()
+    {
+        const string SenderId = "order-42";
+        var sentAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var contexts = new Recorder<EventContext>(2);
+        var b = await StartInstanceAsync(rabbit => rabbit.MapTestTypes().Subscribe<OrderPlaced>(Wire.OrdersTopic));
+        b.Bus().Subscribe<OrderPlaced>((_, context) => contexts.Record(context));
+
+        // The same message twice, as a sender that retries after a lost confirm would send it.
+        for (var i = 0; i < 2; i++)
+        {
+            await Broker.PublishRawAsync(Exchange, Wire.OrdersTopic, Encoding.UTF8.GetBytes("""{"Number":42,"Customer":"c"}"""), new BasicProperties
+            {
+                MessageId = SenderId,
+                Type = Wire.OrderPlacedType,
+                ContentType = "application/json",
+                Timestamp = new AmqpTimestamp(sentAt.ToUnixTimeSeconds()),
+            });
+        }
+
+        await Signals.For(contexts.WaitAsync(), "both deliveries");
+        contexts.Items.Select(context => context.Id).Should().AllBeEquivalentTo(
+            StableId.NameBased(StableId.Namespace, SenderId), "a pub/sub handler deduplicating on context.Id sees one key for both");
+        contexts.Items.Should().OnlyContain(context => context.Timestamp == sentAt, "the event keeps the sender's time");
+        output.WriteLine($"pub/sub, one id sent twice: 2 deliveries, 1 context id ({contexts.Items[0].Id})");
     }
 }

@@ -334,5 +334,8 @@ internal sealed class IncomingMessage
 
     /// <summary>The idempotency key: the sender's id when it is a GUID, else a name-based UUID of it, the same on
     /// every delivery; a new GUID only when the message has no id at all.</summary>
-    internal Guid Key() => string.IsNullOrEmpty(Id) ? Guid.NewGuid() : StableId.For(Id);
+    internal Guid Key() => ContextId() ?? Guid.NewGuid();
+
+    /// <summary>The stable id of the message (its own GUID, or a name-based one of its id); null without a usable id.</summary>
+    internal Guid? ContextId() => string.IsNullOrEmpty(Id) || StableId.For(Id) is var id && id == Guid.Empty ? null : id;
 }

@@ -31,6 +31,9 @@ internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type
             var settled = new TaskCompletionSource<PublishSettlement>(TaskCreationOptions.RunContinuationsAsynchronously);
             var options = new PublishOptions
             {
+                // The sender's id and time: a redelivery (or a resend) is the same event to a handler that deduplicates.
+                Id = message.ContextId(),
+                Timestamp = message.Time,
                 Topic = topic ?? subject,
                 CorrelationId = message.CorrelationId,
                 Headers = headers,

@@ -49,7 +49,7 @@ internal sealed class DeliveryEnvironment
     {
         var now = Time.GetUtcNow();
         var tracker = options?.OnSettled is { } onSettled ? new PubSub.PublishTracker(onSettled, this) : null;
-        var context = new EventContext(EventContext.NewId(now), now, eventType)
+        var context = new EventContext(options?.Id ?? EventContext.NewId(now), options?.Timestamp ?? now, eventType)
         {
             Topic = topic,
             CorrelationId = options?.CorrelationId,

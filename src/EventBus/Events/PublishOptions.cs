@@ -1,6 +1,7 @@
 namespace EventBus;
 
-/// <summary>Per-publish settings: topic, correlation id and headers. Immutable, so an instance can be reused.</summary>
+/// <summary>Per-publish settings: topic, correlation id, headers, and the id and time of an event relayed from
+/// elsewhere. Immutable, so an instance can be reused (but one with an <see cref="Id"/> names one event).</summary>
 public sealed class PublishOptions
 {
     /// <summary>The topic to publish on ("user-events"). Subscriptions with this topic and subscriptions without a
@@ -20,6 +21,30 @@ public sealed class PublishOptions
             field = value;
         }
     }
+
+    /// <summary>The event's <see cref="EventContext.Id"/>, for an event that already has one: a message relayed
+    /// from a broker or an outbox keeps its sender's id, so handlers that deduplicate on it see a redelivery as
+    /// the same event.</summary>
+    /// <value>The default is <see langword="null"/>: a new time-ordered id per publish.</value>
+    /// <exception cref="ArgumentException">The value is <see cref="Guid.Empty"/>.</exception>
+    public Guid? Id
+    {
+        get;
+        init
+        {
+            if (value == Guid.Empty)
+            {
+                throw new ArgumentException("An event id cannot be Guid.Empty.", nameof(Id));
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>The event's <see cref="EventContext.Timestamp"/>, for an event relayed from elsewhere: when it
+    /// happened, not when it was published here.</summary>
+    /// <value>The default is <see langword="null"/>: the bus's <see cref="TimeProvider"/> at the publish.</value>
+    public DateTimeOffset? Timestamp { get; init; }
 
     /// <summary>A correlation id carried in the event's <see cref="EventContext"/>.</summary>
     /// <value>The default is <see langword="null"/>.</value>
@@ -42,7 +67,8 @@ public sealed class PublishOptions
 
     /// <summary>True when these options carry something only an <see cref="EventContext"/> can hold, so the publish
     /// creates one even if no handler asked (dead letters and reports keep what the publisher passed).</summary>
-    internal bool CarriesContext => CorrelationId is not null || Headers is { Count: > 0 } || OnSettled is not null;
+    internal bool CarriesContext =>
+        CorrelationId is not null || Headers is { Count: > 0 } || OnSettled is not null || Id is not null || Timestamp is not null;
 
     /// <summary>Options that publish on <paramref name="topic"/>.</summary>
     /// <param name="topic">The topic.</param>

@@ -201,6 +201,31 @@ public abstract class PubSubContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_relayed_event_keeps_the_id_and_time_it_was_published_with()
+    {
+        var contexts = new Recorder<EventContext>(2);
+        Bus.Subscribe<Ping>((_, context) => contexts.Record(context), Options());
+        var id = Guid.Parse("7d5c1a52-27b4-4c6e-9a38-0f3c2a9d4e11");
+        var happened = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var relayed = new PublishOptions { Id = id, Timestamp = happened };
+
+        // The same options twice: a redelivery of one message is the same event to a handler that deduplicates.
+        await Bus.PublishAsync(new Ping(0, 1), relayed);
+        Bus.Publish(new Ping(0, 1), relayed);
+
+        await contexts.WaitAsync();
+        contexts.Items.Should().HaveCount(2).And.OnlyContain(context => context.Id == id && context.Timestamp == happened);
+    }
+
+    [Fact]
+    public void An_empty_event_id_is_refused_where_it_is_set()
+    {
+        var set = () => new PublishOptions { Id = Guid.Empty };
+
+        set.Should().Throw<ArgumentException>().WithParameterName("Id");
+    }
+
+    [Fact]
     public async Task Sync_publish_and_typed_publishers_deliver_like_PublishAsync()
     {
         var recorder = new Recorder<Ping>(4);
