@@ -153,7 +153,7 @@ pid_alive() {
 # reused by some other process is never waited for or killed.
 ours() {
   [[ -n "${1:-}" && -r "/proc/$1/environ" ]] &&
-    tr '\0' '\n' < "/proc/$1/environ" 2>/dev/null | grep -qxF "RABBITMQ_MNESIA_BASE=$DATA_DIR"
+    grep -qxF "RABBITMQ_MNESIA_BASE=$DATA_DIR" <<<"$(tr '\0' '\n' < "/proc/$1/environ" 2>/dev/null)"
 }
 # The pid our VM wrote at boot, if that process is still ours; else nothing.
 beam_pid() {
@@ -384,7 +384,8 @@ EOF
 
 # Our private epmd (own port) outlives the node; stop it once it is idle.
 stop_idle_epmd() {
-  if (rabbit_env; epmd -names 2>/dev/null | grep -q '^name '); then
+  # Captured, then searched: under pipefail `epmd | grep -q` fails when grep exits first (SIGPIPE).
+  if (rabbit_env; names=$(epmd -names 2>/dev/null || true); grep -q '^name ' <<<"$names"); then
     log "private epmd on port $EPMD_PORT still has registered nodes; leaving it"
   else
     (rabbit_env; epmd -kill >/dev/null 2>&1) || true
