@@ -45,6 +45,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
     private readonly string _publishSpanName;
     private readonly Lock _gate = new();
     private Task<WorkQueueDrainResult<T>>? _result;
+    private Task? _closing;
     private int _closed;
     private volatile bool _disposed;
 
@@ -281,11 +282,15 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
         }
 
         _disposed = true;
-        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        if (_consumer.CallerSlot() is not null)
         {
-            await _feeder.ConfigureAwait(false);
-            await _outcomes.WhenIdleAsync().ConfigureAwait(false);
-            await _database.ReleaseAsync().ConfigureAwait(false);
+            // A handler of this queue cannot wait for itself: the file closes once its item (and what waits behind it)
+            // has an outcome.
+            _ = CloseWhenStoppedAsync();
+        }
+        else
+        {
+            await CloseAsync().ConfigureAwait(false);
         }
 
         Environment.Telemetry.Dispose();
@@ -302,16 +307,42 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
         _disposed = true;
         _consumer.Lifecycle.RequestHalt(DropReason.Abandoned);
         StopFeeding();
-        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        if (_consumer.CallerSlot() is not null)
         {
-            // Neither waits for user code: the feeder ends as soon as its store call returns, and store writes are bounded
-            // by the busy timeout.
-            _feeder.GetAwaiter().GetResult();
-            _outcomes.WhenIdleAsync().GetAwaiter().GetResult();
-            _database.Release();
+            // The calling handler keeps its item (the engine's rule); its outcome is written before the file closes.
+            _ = CloseWhenStoppedAsync();
+        }
+        else
+        {
+            // No wait here is for user code: the feeder ends as soon as its store call returns, store writes are bounded
+            // by the busy timeout, and every continuation involved runs on the thread pool.
+            CloseAsync().GetAwaiter().GetResult();
         }
 
         Environment.Telemetry.Dispose();
+    }
+
+    /// <summary>Waits for the feeder and the last store writes, then lets go of the file; every caller awaits the one close.</summary>
+    private Task CloseAsync()
+    {
+        lock (_gate)
+        {
+            return _closing ??= CloseCoreAsync();
+        }
+    }
+
+    private async Task CloseCoreAsync()
+    {
+        Volatile.Write(ref _closed, 1);
+        await _feeder.ConfigureAwait(false);
+        await _outcomes.WhenIdleAsync().ConfigureAwait(false);
+        await _database.ReleaseAsync().ConfigureAwait(false);
+    }
+
+    private async Task CloseWhenStoppedAsync()
+    {
+        await _consumer.Lifecycle.Completion.ConfigureAwait(false);
+        await CloseAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
