@@ -9,5 +9,6 @@ public sealed record TestJobV2(int Number, string Title);
 
 [JsonSerializable(typeof(TestJob))]
 [JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(TestJobV2))]
 internal sealed partial class TestJson : JsonSerializerContext;
