@@ -302,6 +302,10 @@ internal sealed class EventStream<TEvent, TItem> : IAsyncEnumerable<TItem>, IAsy
         {
             wake = _readerWaiting;
             _readerWaiting = false;
+            if (wake)
+            {
+                _current = default!;
+            }
         }
 
         if (wake)

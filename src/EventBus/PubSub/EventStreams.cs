@@ -52,7 +52,8 @@ namespace EventBus;
 /// a publish a token, use a drop mode, or publish with <see cref="IEventBus.Publish{TEvent}(TEvent, PublishOptions?)"/>
 /// (which uses the overflow).</para>
 /// <para><see cref="SubscriptionOptions.RetryPolicy"/> and <see cref="SubscriptionOptions.DeadLetterSink"/>
-/// have no effect: handing an event over never fails.</para>
+/// have no effect: handing an event over never fails. The subscription's <c>process</c> spans and
+/// durations measure the hand-off (how long each event waited for the reader), not the loop body.</para>
 /// </remarks>
 public static class EventStreams
 {
