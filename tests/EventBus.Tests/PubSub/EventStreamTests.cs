@@ -265,14 +265,7 @@ public sealed class EventStreamTests
         read.Should().Equal(0, 1, 2);
         subscription.IsActive.Should().BeFalse("the stream's subscription is disposed when its reader stops");
         bus.Subscriptions.Should().BeEmpty();
-        var statistics = subscription.GetStatistics();
-        statistics.Delivered.Should().Be(3, "an event counts delivered once the reader has it, and only then");
-        statistics.Abandoned.Should().Be(1, "the event waiting in the hand-off");
-        statistics.Dropped.Should().Be(4, "the buffered events, discarded by the unsubscription");
-        statistics.ShouldBalance(8);
-        _drops.Where(d => d.Reason == DropReason.Abandoned).Select(d => (int)d.Event!).Should().Equal(3);
-        _drops.Where(d => d.Reason == DropReason.Unsubscribed).Select(d => (int)d.Event!).Should().Equal(4, 5, 6, 7);
-        _drops.Should().HaveCount(5);
+        ShouldHaveStoppedBehindAFullBuffer(subscription);
     }
 
     [Fact]
@@ -348,13 +341,7 @@ public sealed class EventStreamTests
         (await loop.Should().ThrowAsync<OperationCanceledException>()).Which.CancellationToken.Should().Be(cancellation.Token);
         read.Should().Equal(0, 1, 2);
         await Wait.Until(() => bus.Subscriptions.Count == 0, "the stream's subscription to leave the bus");
-        var statistics = subscription.GetStatistics();
-        statistics.Delivered.Should().Be(3);
-        statistics.Abandoned.Should().Be(1);
-        statistics.Dropped.Should().Be(4);
-        statistics.ShouldBalance(8);
-        _drops.Where(d => d.Reason == DropReason.Unsubscribed).Select(d => (int)d.Event!).Should().Equal(4, 5, 6, 7);
-        _drops.Where(d => d.Reason == DropReason.Abandoned).Select(d => (int)d.Event!).Should().Equal(3);
+        ShouldHaveStoppedBehindAFullBuffer(subscription);
     }
 
     [Fact]
@@ -544,6 +531,20 @@ public sealed class EventStreamTests
         var afterDispose = () => reader.MoveNextAsync();
         afterDispose.Should().Throw<ObjectDisposedException>();
         bus.Subscriptions.Should().BeEmpty();
+    }
+
+    /// <summary>The outcome of a stop after the reader took 0, 1 and 2, with 3 in the hand-off and 4 to 7
+    /// buffered behind it (capacity 4).</summary>
+    private void ShouldHaveStoppedBehindAFullBuffer(IEventSubscription subscription)
+    {
+        var statistics = subscription.GetStatistics();
+        statistics.Delivered.Should().Be(3, "an event counts delivered once the reader has it, and only then");
+        statistics.Abandoned.Should().Be(1, "the event waiting in the hand-off");
+        statistics.Dropped.Should().Be(4, "the buffered events, discarded by the unsubscription");
+        statistics.ShouldBalance(8);
+        _drops.Where(d => d.Reason == DropReason.Abandoned).Select(d => (int)d.Event!).Should().Equal(3);
+        _drops.Where(d => d.Reason == DropReason.Unsubscribed).Select(d => (int)d.Event!).Should().Equal(4, 5, 6, 7);
+        _drops.Should().HaveCount(5);
     }
 
     /// <summary>Publishes <paramref name="count"/> events, the rest only once the stream's handler holds the
