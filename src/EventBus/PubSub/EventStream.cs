@@ -111,7 +111,7 @@ internal sealed class EventStream<TEvent, TItem> : IAsyncEnumerable<TItem>, IAsy
 
     public ValueTask<bool> MoveNextAsync()
     {
-        short version;
+        bool canceled;
         lock (_gate)
         {
             if (_disposed)
@@ -124,39 +124,39 @@ internal sealed class EventStream<TEvent, TItem> : IAsyncEnumerable<TItem>, IAsy
                 throw new InvalidOperationException("MoveNextAsync was called while an earlier call was still pending.");
             }
 
-            if (_canceledBy.IsCancellationRequested)
+            canceled = _canceledBy.IsCancellationRequested;
+            if (!canceled)
             {
-                version = -1;
-            }
-            else if (_hasOffer && !_lifecycle!.IsHalting)
-            {
-                // A halt claims the event in hand before it withdraws it: one seen halting is not ours to take.
-                _current = _project(_offer, _offerContext);
-                ClearOffer();
-                _handlerWaiting = false;
-                _taken++;
-                version = 0;
-            }
-            else if (_stopped.IsCompleted)
-            {
-                _current = default!;
-                return new ValueTask<bool>(false);
-            }
-            else
-            {
-                _wake.Reset();
-                _readerWaiting = true;
-                return new ValueTask<bool>(this, _wake.Version);
+                if (_hasOffer && !_lifecycle!.IsHalting)
+                {
+                    // A halt claims the event in hand before it withdraws it: one seen halting is not ours to take.
+                    _current = _project(_offer, _offerContext);
+                    ClearOffer();
+                    _handlerWaiting = false;
+                    _taken++;
+                }
+                else if (_stopped.IsCompleted)
+                {
+                    _current = default!;
+                    return new ValueTask<bool>(false);
+                }
+                else
+                {
+                    _wake.Reset();
+                    _readerWaiting = true;
+                    return new ValueTask<bool>(this, _wake.Version);
+                }
             }
         }
 
-        if (version < 0)
+        if (canceled)
         {
             Stop();
             return ValueTask.FromCanceled<bool>(_canceledBy);
         }
 
-        // Runs the engine's continuation here: it counts the event delivered before this returns.
+        // The engine awaits the hand-off, so this normally runs its continuation here and the event is counted
+        // before this returns; if it has not awaited yet, it counts on its own thread just after (Stop waits).
         _handoff.SetResult(true);
         return new ValueTask<bool>(true);
     }
