@@ -63,23 +63,7 @@ public static class EventBusBuilderExtensions
         where THandler : class, IWorkItemHandler<T>
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (builder.Services.Any(static d => d.ServiceType == typeof(IWorkQueue<T>) && !d.IsKeyedService))
-        {
-            if (IsRegistered(builder.Services, typeof(T), queueName: null, typeof(THandler), configure))
-            {
-                return builder;
-            }
-
-            throw new InvalidOperationException(
-                $"A work queue of {typeof(T).Name} is already registered; give the second one a name (AddWorkQueue<T, THandler>(name, ...)) and inject it with [FromKeyedServices(name)].");
-        }
-
-        var registration = new WorkQueueRegistration<T, THandler>(typeof(T).Name, isNamed: false, configure);
-        builder.Services.TryAddScoped<THandler>();
-        AddRegistration(builder.Services, registration);
-        builder.Services.AddSingleton(registration.GetOrCreate);
-        builder.Services.AddSingleton<IWorkQueue<T>>(static sp => sp.GetRequiredService<WorkQueue<T>>());
-        return builder;
+        return new WorkQueueRegistration<T, THandler>(typeof(T).Name, isNamed: false, configure).AddTo(builder);
     }
 
     /// <summary>
@@ -101,22 +85,7 @@ public static class EventBusBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (builder.Services.Any(d => d.ServiceType == typeof(IWorkQueue<T>) && d.IsKeyedService && Equals(d.ServiceKey, name)))
-        {
-            if (IsRegistered(builder.Services, typeof(T), name, typeof(THandler), configure))
-            {
-                return builder;
-            }
-
-            throw new InvalidOperationException($"A work queue of {typeof(T).Name} named '{name}' is already registered.");
-        }
-
-        var registration = new WorkQueueRegistration<T, THandler>(name, isNamed: true, configure);
-        builder.Services.TryAddScoped<THandler>();
-        AddRegistration(builder.Services, registration);
-        builder.Services.AddKeyedSingleton(name, (sp, _) => registration.GetOrCreate(sp));
-        builder.Services.AddKeyedSingleton<IWorkQueue<T>>(name, static (sp, key) => sp.GetRequiredKeyedService<WorkQueue<T>>(key));
-        return builder;
+        return new WorkQueueRegistration<T, THandler>(name, isNamed: true, configure).AddTo(builder);
     }
 
     private static bool IsRegistered<TEvent, THandler>(IServiceCollection services, SubscriptionOptions settings)
@@ -133,26 +102,5 @@ public static class EventBusBuilderExtensions
         }
 
         return false;
-    }
-
-    private static bool IsRegistered(IServiceCollection services, Type itemType, string? queueName, Type handlerType, Delegate? configure)
-    {
-        foreach (var descriptor in services)
-        {
-            if (descriptor.ServiceType == typeof(WorkQueueRegistration)
-                && descriptor.ImplementationInstance is WorkQueueRegistration existing
-                && existing.IsSameAs(itemType, queueName, handlerType, configure))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static void AddRegistration(IServiceCollection services, WorkQueueRegistration registration)
-    {
-        services.AddSingleton(registration);
-        services.AddSingleton<IRegisteredWorkQueue>(registration);
     }
 }

@@ -56,6 +56,22 @@ public sealed class EventSourcingSceneTests
     }
 
     [Fact]
+    public async Task The_statement_pulled_with_await_foreach_has_every_event_of_its_account_and_ends_with_the_bus()
+    {
+        var (result, output) = await SceneHarness.RunAsync(new EventSourcingScene());
+
+        result.Statement.Should().Equal(
+            new StatementLine(1, "opened for Ada Lovelace", 0m, 0m),
+            new StatementLine(2, "deposit", 120.00m, 120.00m),
+            new StatementLine(3, "deposit", 50m, 170.00m),
+            new StatementLine(6, "withdrawal", -30m, 140.00m));
+        result.Statement[^1].Balance.Should().Be(result.Live[0].Balance, "the pulled statement and the pushed projection agree");
+        result.Bus[AccountStatement.Name].Delivered.Should().Be(result.Log.Count, "the stream took every event of the topic before the bus completed");
+        result.Bus.Drain.Completed.Should().BeTrue();
+        output.Should().Contain("ended by itself");
+    }
+
+    [Fact]
     public void A_projection_ignores_an_event_it_has_already_applied()
     {
         var model = new AccountReadModel();

@@ -1,90 +1,104 @@
+using System.Globalization;
+using EventBus;
 using EventBus.Sqlite;
 using EventBus.Sqlite.CrashPeer;
-using EventBus.Sqlite.Storage;
 
-// The crash tests' child process. Every line it writes ends with " ;" so that the test can tell a whole line from
-// one cut by the kill.
-//   hold <database>                                  open, say READY, wait until killed or stdin closes
-//   run <database> <first number> <producers> <workers>   enqueue and handle until killed
-//   drain <database> <workers>                       handle until the queue is empty, then exit 0
+// The crash tests' child process: the real durable work queue (SqliteWorkQueue) on a database file, killed by the
+// test with SIGKILL. Every line it writes ends with " ;" so that the test can tell a whole line from one cut by the kill.
+//   hold <database>                                        open the queue, say READY, wait until killed or stdin closes
+//   run <database> <first number> <producers>              enqueue and handle until killed
+//   drain <database>                                       handle until the file holds nothing but dead letters, then exit 0
+//   retry <database> <delay seconds>                       enqueue one item whose first attempt fails, say SCHEDULED once
+//                                                          the failure and its due time are committed, wait until killed
 // Lines: READY <in flight at open> <redelivered> ; | E <number> ; (the enqueue returned) |
-//        P <number> <producer> <attempts> <redelivered 0/1> ; (the handler succeeded) | DRAINED ;
+//        P <number> <producer> <failed attempts before> <redelivered 0/1> ; (the handler succeeded) |
+//        SCHEDULED <message id> ; | DRAINED ;
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: hold|run|drain <database> ...");
+    Console.Error.WriteLine("usage: hold|run|drain|retry <database> ...");
     return 2;
 }
 
 var mode = args[0];
-var options = new SqliteStorageOptions { Path = args[1] };
-await using var database = SqliteQueueDatabase.Open(options);
-var queue = database.OpenQueue(CrashPlan.QueueName, CrashPlan.Format);
-Console.Out.WriteLine($"READY {queue.Recovered.InFlight} {queue.Recovered.Redelivered} ;");
-
-if (mode == "hold")
+var path = args[1];
+if (mode == "retry")
 {
+    return await RetryAsync(path, TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)));
+}
+
+await using var queue = SqliteWorkQueue.Create<CrashItem>(
+    static (item, context) =>
+    {
+        CrashPlan.Attempt(item, context);
+        Console.Out.WriteLine($"P {item.Number} {item.Producer} {context.DeliveryAttempt - 1} {(context.Redelivered ? 1 : 0)} ;");
+    },
+    CrashPlan.Persistence(path),
+    CrashPlan.Options());
+Console.Out.WriteLine($"READY {queue.Store.Recovered.InFlight} {queue.Store.Recovered.Redelivered} ;");
+
+switch (mode)
+{
+    case "hold":
+        await Console.In.ReadToEndAsync();
+        return 0;
+    case "run":
+        var next = long.Parse(args[2], CultureInfo.InvariantCulture) - 1;
+        var producers = new Task[int.Parse(args[3], CultureInfo.InvariantCulture)];
+        for (var p = 0; p < producers.Length; p++)
+        {
+            var producer = p;
+            producers[p] = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    var number = Interlocked.Increment(ref next);
+                    await queue.EnqueueAsync(new CrashItem(number, producer));
+                    Console.Out.WriteLine($"E {number} ;");
+                }
+            });
+        }
+
+        // Runs until killed; a producer that fails ends the peer with its exception (the test reports stderr).
+        await Task.WhenAll(producers);
+        return 1;
+    case "drain":
+        // The child polls the file; the test itself waits only on this process's exit.
+        while ((await queue.Store.CountAsync()).Pending > 0)
+        {
+            await Task.Delay(10);
+        }
+
+        var drained = await queue.CompleteAsync();
+        Console.Out.WriteLine($"DRAINED ;");
+        return drained.Completed ? 0 : 1;
+    default:
+        Console.Error.WriteLine($"unknown mode '{mode}'");
+        return 2;
+}
+
+static async Task<int> RetryAsync(string path, TimeSpan delay)
+{
+    var options = CrashPlan.Options();
+    options.RetryPolicy = new RetryPolicy { MaxRetries = 1, BaseDelay = delay, Backoff = BackoffKind.Fixed, Jitter = 0 };
+    var attempts = 0;
+    await using var queue = SqliteWorkQueue.Create<CrashItem>(
+        (item, context) =>
+        {
+            Interlocked.Increment(ref attempts);
+            throw new TimeoutException($"Item {item.Number} fails its attempt {context.DeliveryAttempt} in the retry peer.");
+        },
+        CrashPlan.Persistence(path),
+        options);
+    Console.Out.WriteLine($"READY {queue.Store.Recovered.InFlight} {queue.Store.Recovered.Redelivered} ;");
+    await queue.EnqueueAsync(new CrashItem(1, 0));
+
+    // The failure's commit has no signal of its own; the child polls the store's count of committed failures.
+    while (queue.Store.GetStatistics().FailedAttempts == 0)
+    {
+        await Task.Delay(5);
+    }
+
+    Console.Out.WriteLine($"SCHEDULED {attempts} ;");
     await Console.In.ReadToEndAsync();
     return 0;
 }
-
-var workers = int.Parse(args[mode == "run" ? 4 : 2], System.Globalization.CultureInfo.InvariantCulture);
-await using var driver = new StoreTestDriver<CrashItem>(
-    queue,
-    static item =>
-    {
-        CrashPlan.Attempt(item);
-        Console.Out.WriteLine($"P {item.Item.Number} {item.Item.Producer} {item.Attempts} {(item.Redelivered ? 1 : 0)} ;");
-        return ValueTask.CompletedTask;
-    },
-    workers,
-    capacity: 32,
-    CrashPlan.MaxAttempts,
-    CrashPlan.RetryDelay,
-    CrashPlan.Placement,
-    TimeProvider.System);
-
-if (mode == "run")
-{
-    var next = long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) - 1;
-    var producers = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
-    var tasks = new Task[producers];
-    for (var p = 0; p < producers; p++)
-    {
-        var producer = p;
-        tasks[p] = Task.Run(async () =>
-        {
-            while (true)
-            {
-                var number = Interlocked.Increment(ref next);
-                await queue.EnqueueAsync(new CrashItem(number, producer), CrashPlan.PartitionKey(number, producer));
-                Console.Out.WriteLine($"E {number} ;");
-            }
-        });
-    }
-
-    // Runs until killed; a producer that fails ends the peer with its exception (the test reports stderr).
-    await Task.WhenAny(Task.WhenAll(tasks), driver.Faulted);
-    await Task.WhenAll(tasks);
-    await driver.Faulted;
-    return 1;
-}
-
-if (mode == "drain")
-{
-    while ((await queue.CountAsync()).Pending > 0)
-    {
-        if (driver.Faulted.IsCompleted)
-        {
-            await driver.Faulted;
-        }
-
-        // The child polls the count; the test itself waits only on this process's exit.
-        await Task.Delay(10);
-    }
-
-    Console.Out.WriteLine("DRAINED ;");
-    return 0;
-}
-
-Console.Error.WriteLine($"unknown mode '{mode}'");
-return 2;

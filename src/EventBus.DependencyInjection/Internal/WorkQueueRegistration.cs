@@ -1,19 +1,30 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EventBus.DependencyInjection.Internal;
 
 /// <summary>A work queue registered with <c>AddWorkQueue</c>: created once, on first use or at host start,
 /// and drained by the hosted service.</summary>
-internal abstract class WorkQueueRegistration : IHandlerClass, IRegisteredWorkQueue
+/// <param name="name">The queue's name: its service key when <paramref name="isNamed"/>, else its item type's name.</param>
+/// <param name="isNamed">Whether the queue is a keyed service.</param>
+/// <param name="itemType">The queue's item type.</param>
+/// <param name="handlerType">The handler class.</param>
+/// <param name="persistence">What makes the queue durable (EventBus.Sqlite's options object); null for an in-memory queue.</param>
+/// <param name="configure">The user's configure delegate, if any.</param>
+internal abstract class WorkQueueRegistration(
+    string name, bool isNamed, Type itemType, Type handlerType, object? persistence, Delegate? configure) : IHandlerClass, IRegisteredWorkQueue
 {
-    public abstract string Name { get; }
+    public string Name => name;
 
-    public abstract Type ItemType { get; }
+    public Type ItemType => itemType;
 
-    public abstract Type HandlerType { get; }
+    public Type HandlerType => handlerType;
 
     public string Role => $"handler of work queue '{Name}'";
+
+    public bool IsNamed => isNamed;
 
     public abstract bool IsCreated { get; }
 
@@ -25,29 +36,40 @@ internal abstract class WorkQueueRegistration : IHandlerClass, IRegisteredWorkQu
 
     public abstract WorkQueueStatistics GetStatistics();
 
-    /// <summary>Whether this registration is the one <c>AddWorkQueue</c> would make from these arguments
-    /// (<paramref name="queueName"/> null for an unnamed queue): the same handler and the same configure delegate.</summary>
-    internal abstract bool IsSameAs(Type itemType, string? queueName, Type handlerType, Delegate? otherConfigure);
+    /// <summary>Whether <paramref name="other"/> is what this registration's <c>AddWorkQueue</c> call would make: the same item
+    /// type, name, handler, persistence object and configure delegate (so the same call made twice adds nothing).</summary>
+    internal bool IsSameAs(WorkQueueRegistration other) =>
+        other.ItemType == itemType
+        && other.IsNamed == isNamed
+        && string.Equals(other.Name, name, StringComparison.Ordinal)
+        && other.HandlerType == handlerType
+        && ReferenceEquals(other.Persistence, persistence)
+        && Equals(other.Configure, configure);
 
     /// <summary>Creates the queue if it does not exist yet (its workers start then).</summary>
     internal abstract void Start(IServiceProvider services);
 
     /// <summary>Drains the queue if it was ever created.</summary>
     internal abstract ValueTask<DrainResult?> CompleteAsync(CancellationToken deadline);
+
+    private object? Persistence => persistence;
+
+    private Delegate? Configure => configure;
 }
 
-/// <summary>Owns one <see cref="WorkQueue{T}"/> whose items are handled by <typeparamref name="THandler"/> in a scope each.</summary>
-internal sealed class WorkQueueRegistration<T, THandler>(string name, bool isNamed, Action<WorkQueueOptions<T>>? configure) : WorkQueueRegistration
+/// <summary>
+/// The registration of one queue of <typeparamref name="T"/> of kind <typeparamref name="TQueue"/> whose items are handled by
+/// <typeparamref name="THandler"/> in a scope each: what every <c>AddWorkQueue</c> overload (in memory or durable) shares.
+/// A kind adds only how its queue is created and read.
+/// </summary>
+internal abstract class WorkQueueRegistration<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler, TQueue>(
+    string name, bool isNamed, object? persistence, Action<WorkQueueOptions<T>>? configure)
+    : WorkQueueRegistration(name, isNamed, typeof(T), typeof(THandler), persistence, configure)
     where THandler : class, IWorkItemHandler<T>
+    where TQueue : class, IWorkQueue<T>
 {
     private readonly Lock _gate = new();
-    private WorkQueue<T>? _queue;
-
-    public override string Name => name;
-
-    public override Type ItemType => typeof(T);
-
-    public override Type HandlerType => typeof(THandler);
+    private TQueue? _queue;
 
     public override bool IsCreated => Current is not null;
 
@@ -55,19 +77,43 @@ internal sealed class WorkQueueRegistration<T, THandler>(string name, bool isNam
 
     public override int InFlight => Current?.InFlight ?? 0;
 
-    public override int Capacity => Current?.Capacity ?? 0;
+    protected TQueue? Current => Volatile.Read(ref _queue);
 
-    private WorkQueue<T>? Current => Volatile.Read(ref _queue);
+    /// <summary>Adds this registration to <paramref name="builder"/>: the handler class (scoped, unless registered), the queue
+    /// as <typeparamref name="TQueue"/> and <see cref="IWorkQueue{T}"/> (keyed by its name when it has one), and the
+    /// registration itself for the hosted service, the start-up check and health checks.</summary>
+    /// <exception cref="InvalidOperationException">A queue of <typeparamref name="T"/> with this name (or unnamed) is already
+    /// registered by another call.</exception>
+    internal IEventBusBuilder AddTo(IEventBusBuilder builder)
+    {
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(IWorkQueue<T>) && d.IsKeyedService == IsNamed && (!IsNamed || Equals(d.ServiceKey, Name))))
+        {
+            return IsRegistered(services)
+                ? builder
+                : throw new InvalidOperationException(IsNamed
+                    ? $"A work queue of {typeof(T).Name} named '{Name}' is already registered."
+                    : $"A work queue of {typeof(T).Name} is already registered; give the second one a name (AddWorkQueue<T, THandler>(name, ...)) and inject it with [FromKeyedServices(name)].");
+        }
 
-    public override WorkQueueStatistics GetStatistics() => Current?.GetStatistics() ?? default;
+        services.TryAddScoped<THandler>();
+        services.AddSingleton<WorkQueueRegistration>(this);
+        services.AddSingleton<IRegisteredWorkQueue>(this);
+        if (IsNamed)
+        {
+            services.AddKeyedSingleton(Name, (sp, _) => GetOrCreate(sp));
+            services.AddKeyedSingleton<IWorkQueue<T>>(Name, static (sp, key) => sp.GetRequiredKeyedService<TQueue>(key));
+        }
+        else
+        {
+            services.AddSingleton(GetOrCreate);
+            services.AddSingleton<IWorkQueue<T>>(static sp => sp.GetRequiredService<TQueue>());
+        }
 
-    internal override bool IsSameAs(Type itemType, string? queueName, Type handlerType, Delegate? otherConfigure) =>
-        itemType == typeof(T)
-        && (isNamed ? string.Equals(queueName, name, StringComparison.Ordinal) : queueName is null)
-        && handlerType == typeof(THandler)
-        && Equals(otherConfigure, configure);
+        return builder;
+    }
 
-    internal WorkQueue<T> GetOrCreate(IServiceProvider services)
+    private TQueue GetOrCreate(IServiceProvider services)
     {
         lock (_gate)
         {
@@ -80,24 +126,41 @@ internal sealed class WorkQueueRegistration<T, THandler>(string name, bool isNam
             // callbacks, drain timeout); the user's configure runs after, on the queue's own options.
             var options = new WorkQueueOptions<T>
             {
-                Name = name,
+                Name = Name,
                 Shared = services.GetRequiredService<IOptions<EventBusOptions>>().Value,
             };
             configure?.Invoke(options);
             options.RetryPolicy = ContainerDisposedException.ExcludeFrom(options.RetryPolicy);
 
             var scopes = services.GetRequiredService<IServiceScopeFactory>();
-            Volatile.Write(ref _queue, WorkQueue.Create<T>((item, context, cancellationToken) => HandleAsync(scopes, item, context, cancellationToken), options));
+            Volatile.Write(ref _queue, Create((item, context, cancellationToken) => HandleAsync(scopes, item, context, cancellationToken), options));
             return _queue;
         }
     }
 
-    internal override void Start(IServiceProvider services) => GetOrCreate(services);
+    /// <summary>Creates the queue through the container, so that the container owns it and disposes it with itself
+    /// (for a durable queue: closes its file) even when nothing else ever resolved it.</summary>
+    internal override void Start(IServiceProvider services) =>
+        _ = IsNamed ? services.GetRequiredKeyedService<TQueue>(Name) : services.GetRequiredService<TQueue>();
 
-    internal override async ValueTask<DrainResult?> CompleteAsync(CancellationToken deadline)
+    /// <summary>Creates the queue (its workers start then), called once.</summary>
+    /// <param name="handler">Handles an item with a <typeparamref name="THandler"/> from a scope of its own.</param>
+    /// <param name="options">The queue's options, the user's configure applied.</param>
+    protected abstract TQueue Create(Func<T, EventContext, CancellationToken, ValueTask> handler, WorkQueueOptions<T> options);
+
+    private bool IsRegistered(IServiceCollection services)
     {
-        var queue = Current;
-        return queue is null ? null : await queue.CompleteAsync(deadline).ConfigureAwait(false);
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(WorkQueueRegistration)
+                && descriptor.ImplementationInstance is WorkQueueRegistration existing
+                && existing.IsSameAs(this))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async ValueTask HandleAsync(IServiceScopeFactory scopes, T item, EventContext context, CancellationToken cancellationToken)
@@ -110,4 +173,24 @@ internal sealed class WorkQueueRegistration<T, THandler>(string name, bool isNam
             await handler.HandleAsync(item, context, cancellationToken).ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>Owns one in-memory <see cref="WorkQueue{T}"/> whose items are handled by <typeparamref name="THandler"/>.</summary>
+internal sealed class WorkQueueRegistration<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(
+    string name, bool isNamed, Action<WorkQueueOptions<T>>? configure)
+    : WorkQueueRegistration<T, THandler, WorkQueue<T>>(name, isNamed, persistence: null, configure)
+    where THandler : class, IWorkItemHandler<T>
+{
+    public override int Capacity => Current?.Capacity ?? 0;
+
+    public override WorkQueueStatistics GetStatistics() => Current?.GetStatistics() ?? default;
+
+    internal override async ValueTask<DrainResult?> CompleteAsync(CancellationToken deadline)
+    {
+        var queue = Current;
+        return queue is null ? null : await queue.CompleteAsync(deadline).ConfigureAwait(false);
+    }
+
+    protected override WorkQueue<T> Create(Func<T, EventContext, CancellationToken, ValueTask> handler, WorkQueueOptions<T> options) =>
+        WorkQueue.Create(handler, options);
 }

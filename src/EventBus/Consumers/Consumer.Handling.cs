@@ -286,6 +286,7 @@ internal sealed partial class Consumer<T>
 
         worker.Clear();
         var retry = item.WithFailure(failure);
+        _observer?.OnRetryScheduled(retry, attempt, Time.GetUtcNow() + (delay > TimeSpan.Zero ? delay : TimeSpan.Zero), error);
         if (delay <= TimeSpan.Zero)
         {
             ReinjectDue(retry, batch: null);

@@ -21,4 +21,15 @@ internal abstract class ConsumerObserver<T>
     internal virtual void OnLost(in WorkItem<T> item, DropReason reason)
     {
     }
+
+    /// <summary>An attempt failed and a scheduled retry will try the item again at <paramref name="due"/>
+    /// (<see cref="RetryPlacement.Scheduled"/> only; batches are not reported). Called once per such failure,
+    /// before the retry is armed, by the owner of the item; the engine keeps the item until then.</summary>
+    /// <param name="item">The item, carrying its failure history.</param>
+    /// <param name="failedAttempts">The attempts that have failed so far, this one included.</param>
+    /// <param name="due">When the next attempt is due, on the consumer's clock.</param>
+    /// <param name="error">The failed attempt's exception.</param>
+    internal virtual void OnRetryScheduled(in WorkItem<T> item, int failedAttempts, DateTimeOffset due, Exception error)
+    {
+    }
 }

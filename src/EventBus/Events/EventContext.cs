@@ -59,6 +59,31 @@ public sealed class EventContext
     /// <c>default</c> when there was none.</summary>
     public ActivityContext TraceContext { get; init; }
 
+    /// <summary>Whether a handler may already have seen this item: a durable work queue handed it out before, and
+    /// the process stopped (a crash, or a stop that did not wait for the handler) before the item's outcome was
+    /// stored, so it is handed out again. A handler that is not idempotent on its own checks its records first
+    /// (keyed by <see cref="Id"/>, which stays the same).</summary>
+    /// <value>The default is <see langword="false"/>. Only durable work queues (the EventBus.Sqlite package) set it;
+    /// in-memory subscriptions and work queues lose what they hold at a crash and never redeliver.</value>
+    public bool Redelivered { get; init; }
+
+    /// <summary>The number of the attempt this context belongs to, counting the failed attempts of earlier runs of
+    /// the process: 1 for the first attempt, 2 for the first retry. Set by consumers that keep that count across
+    /// restarts (durable work queues); an attempt cut short by a crash is not counted, so a redelivered item may
+    /// see the same number again.</summary>
+    /// <value>The default is 0: not counted (in-memory subscriptions and work queues, which report the attempt in
+    /// telemetry instead).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int DeliveryAttempt
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(DeliveryAttempt));
+            field = value;
+        }
+    }
+
     /// <summary>Counts the subscriptions that have finished with this publish, when the publisher asked
     /// to be told (<see cref="PublishOptions.OnSettled"/>); otherwise <see langword="null"/>.</summary>
     internal PubSub.PublishTracker? Tracker { get; init; }

@@ -110,7 +110,7 @@ internal sealed class CrashLedger
         }
 
         _handled[number] = 1;
-        if (CrashPlan.PartitionKey(number, producer) is { } key)
+        if (CrashPlan.PartitionKey(new CrashItem(number, producer)) is { } key)
         {
             if (_lastOfKey.TryGetValue(key, out var last) && last > number)
             {

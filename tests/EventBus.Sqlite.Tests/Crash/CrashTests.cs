@@ -63,7 +63,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
 
     private async Task<(string Ready, int Lines)> RunUntilKilledAsync(int round, int killAfter, CrashLedger ledger)
     {
-        using var peer = PeerProcess.Start("run", _db.Path, (round * 1_000_000L).ToString(CultureInfo.InvariantCulture), "4", "2");
+        using var peer = PeerProcess.Start("run", _db.Path, (round * 1_000_000L).ToString(CultureInfo.InvariantCulture), "4");
         var ready = string.Empty;
         var sinceReady = -1;
         var lines = 0;
@@ -78,6 +78,8 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
             {
                 ready = line;
                 sinceReady = 0;
+                long.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture).Should().BeLessThanOrEqualTo(
+                    CrashPlan.Capacity + CrashPlan.Workers, "the queue leases at most its buffer plus its workers, which bounds what a kill can leave in flight");
             }
             else if (sinceReady >= 0)
             {
@@ -98,7 +100,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
 
     private async Task DrainAndCheckAsync(CrashLedger ledger, string when)
     {
-        using (var peer = PeerProcess.Start("drain", _db.Path, "2"))
+        using (var peer = PeerProcess.Start("drain", _db.Path))
         {
             var drained = false;
             var started = Stopwatch.StartNew();

@@ -30,6 +30,44 @@ internal sealed class TempDatabase : IDisposable
         return options;
     }
 
+    /// <summary>The persistence of a durable queue on this file.</summary>
+    public SqliteQueueOptions<T> Persistence<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, Action<SqliteStorageOptions>? configure = null) =>
+        new(typeInfo) { Storage = Options(configure) };
+
+    /// <summary>The persistence of a durable queue of ints on this file.</summary>
+    public SqliteQueueOptions<int> Ints(Action<SqliteStorageOptions>? configure = null) => Persistence(TestJson.Default.Int32, configure);
+
+    /// <summary>The settings of a durable queue on the fake clock (<see cref="Time"/>), with exact retry delays.</summary>
+    public WorkQueueOptions<T> QueueOptions<T>(int workers = 1, int capacity = 16, RetryPolicy? retry = null, Action<EventBusOptions>? shared = null)
+    {
+        var bus = new EventBusOptions { TimeProvider = Time };
+        shared?.Invoke(bus);
+        return new WorkQueueOptions<T>
+        {
+            Name = "jobs",
+            WorkerCount = workers,
+            Capacity = capacity,
+            RetryPolicy = retry ?? RetryPolicy.None,
+            Shared = bus,
+        };
+    }
+
+    /// <summary>The numbers of this file's item rows (items of <see cref="QueueOptions{T}"/>: ints) with their lease flag, in id order.</summary>
+    public IReadOnlyList<(int Number, bool Leased)> IntRows()
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload, leased FROM eventbus_items ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var rows = new List<(int, bool)>();
+        while (reader.Read())
+        {
+            rows.Add((System.Text.Json.JsonSerializer.Deserialize(reader.GetFieldValue<byte[]>(0), TestJson.Default.Int32), reader.GetInt64(1) == 1));
+        }
+
+        return rows;
+    }
+
     /// <summary>Opens the database on the fake clock; disposed with this object if the test did not.</summary>
     public SqliteQueueDatabase Open(Action<SqliteStorageOptions>? configure = null, IReadOnlyList<SchemaMigration>? migrations = null)
     {

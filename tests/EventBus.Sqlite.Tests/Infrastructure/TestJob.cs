@@ -8,5 +8,7 @@ public sealed record TestJob(int Number, string Text = "", double Amount = 0);
 public sealed record TestJobV2(int Number, string Title);
 
 [JsonSerializable(typeof(TestJob))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(TestJobV2))]
 internal sealed partial class TestJson : JsonSerializerContext;

@@ -13,8 +13,10 @@ public sealed class TestTimeProvider : FakeTimeProvider
     private readonly List<(TimeSpan DueTime, TaskCompletionSource Signal)> _waiters = [];
     private readonly List<TimeSpan> _created = [];
 
-    public TestTimeProvider()
-        : base(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero))
+    /// <summary>Starts at a fixed date, or at <paramref name="start"/> (a test that shares a file with a process on the
+    /// system clock starts from the real time).</summary>
+    public TestTimeProvider(DateTimeOffset? start = null)
+        : base(start ?? new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero))
     {
     }
 

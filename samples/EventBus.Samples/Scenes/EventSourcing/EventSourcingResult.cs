@@ -8,6 +8,7 @@ internal sealed record EventSourcingResult(
     IReadOnlyList<AccountSummary> Live,
     IReadOnlyList<AccountSummary> Rebuilt,
     IReadOnlyDictionary<long, string> Upcasts,
+    IReadOnlyList<StatementLine> Statement,
     BusReport Bus) : SceneResult
 {
     public bool ModelsMatch => Live.SequenceEqual(Rebuilt);

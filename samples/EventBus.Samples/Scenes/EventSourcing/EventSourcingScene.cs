@@ -49,6 +49,9 @@ internal sealed class EventSourcingScene : Scene<EventSourcingResult>
                 });
         }, cancellationToken);
 
+        // A second read side pulls the same events with await foreach; it subscribes here, before the first publish.
+        var statement = AccountStatement.ReadAsync(AccountStatement.Subscribe(host.Bus, cancellationToken), "ACC-1");
+
         console.Say("The log already holds ACC-1's first two events, written last year in schema v1.");
         console.Say("The read model starts empty and catches up: each stored event is read (upcast if old) and published.");
         foreach (var stored in store.ReadAll())
@@ -75,6 +78,7 @@ internal sealed class EventSourcingScene : Scene<EventSourcingResult>
         }
 
         var report = await host.StopAsync(cancellationToken);
+        var statementLines = await statement;
 
         console.Heading("The write side: commands in, events out (or a refusal)");
         var decisions = Ui.Table("command", "decision", "appended");
@@ -121,6 +125,17 @@ internal sealed class EventSourcingScene : Scene<EventSourcingResult>
         console.MarkupLine(match
             ? "[green]The two read models are equal[/], row for row, old v1 events included."
             : "[red]The read models differ[/]: the projection missed or repeated an event.");
+        console.Heading("A read side that pulls: ACC-1's statement, read with await foreach over a stream");
+        var statementTable = Ui.Table("#", "entry", "amount", "balance");
+        foreach (var line in statementLines)
+        {
+            statementTable.AddPlainRow(
+                line.Position.ToString(CultureInfo.InvariantCulture), line.Entry, Ui.Money(line.Amount, "EUR"), Ui.Money(line.Balance, "EUR"));
+        }
+
+        console.Write(statementTable);
+        console.Say("The projection is pushed (a handler the bus calls); the statement pulls, at its own pace, from the stream's bounded buffer.");
+        console.Say("Its loop ended by itself: stopping the host completed the bus, which first handed the stream every event it had accepted.");
         console.Say($"Bus: {report.Drain}.");
 
         console.KnowledgeCheck(
@@ -129,7 +144,7 @@ internal sealed class EventSourcingScene : Scene<EventSourcingResult>
             "replaying, and a new view (a monthly statement, a fraud score) can be built from history the same way. Old events are " +
             "never rewritten when the schema changes; they are upcast as they are read, so old and new replay into the same model.");
 
-        return new EventSourcingResult(log, outcomes, live.Rows, rebuilt.Rows, upcasts, report);
+        return new EventSourcingResult(log, outcomes, live.Rows, rebuilt.Rows, upcasts, statementLines, report);
     }
 
     private static Table ReadModelTable(string title, IReadOnlyList<AccountSummary> rows)
