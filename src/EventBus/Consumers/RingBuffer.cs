@@ -78,6 +78,7 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
     /// <inheritdoc />
     internal override bool TryRead(out WorkItem<T> item)
     {
+        var spinner = default(SpinWait);
         var head = Volatile.Read(ref _head.Value);
         while (true)
         {
@@ -110,9 +111,16 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
             }
             else if (turn < 0)
             {
-                // Empty, or the writer of this position has not stored its item yet.
-                item = default;
-                return false;
+                if ((Volatile.Read(ref _tail.Value) & ~Marks) <= head)
+                {
+                    item = default;
+                    return false;
+                }
+
+                // A writer claimed this position and is storing its item (a few instructions): wait for it, rather
+                // than answer "empty" while a later write has already returned (that answer is not linearizable).
+                spinner.SpinOnce();
+                head = Volatile.Read(ref _head.Value);
             }
             else
             {
