@@ -219,9 +219,10 @@ public sealed class SoakTests(ITestOutputHelper output)
 
         public void Terminal(string subscription, int id, string outcome)
         {
-            _terminal.GetOrAdd((subscription, id), _ => new ConcurrentQueue<string>()).Enqueue(outcome);
+            // Under the lock WaitForAsync takes: it must never see the key before the outcome is in its queue.
             lock (_gate)
             {
+                _terminal.GetOrAdd((subscription, id), _ => new ConcurrentQueue<string>()).Enqueue(outcome);
                 if (_waitingFor is not null && _waitingFor.Remove((subscription, id)) && _waitingFor.Count == 0)
                 {
                     _allArrived!.TrySetResult();

@@ -133,4 +133,12 @@ public sealed class OptionsValidationTests
         RetryPolicy.Default.MaxRetries.Should().Be(3);
         RetryPolicy.None.MaxRetries.Should().Be(0);
     }
+
+    [Fact]
+    public void An_empty_event_id_is_refused_where_it_is_set()
+    {
+        var set = () => new PublishOptions { Id = Guid.Empty };
+
+        set.Should().Throw<ArgumentException>().WithParameterName("Id");
+    }
 }

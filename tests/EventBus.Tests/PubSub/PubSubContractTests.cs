@@ -218,14 +218,6 @@ public abstract class PubSubContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public void An_empty_event_id_is_refused_where_it_is_set()
-    {
-        var set = () => new PublishOptions { Id = Guid.Empty };
-
-        set.Should().Throw<ArgumentException>().WithParameterName("Id");
-    }
-
-    [Fact]
     public async Task Sync_publish_and_typed_publishers_deliver_like_PublishAsync()
     {
         var recorder = new Recorder<Ping>(4);
