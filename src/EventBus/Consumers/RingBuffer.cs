@@ -33,6 +33,12 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
     private const int ChunkLength = 1 << ChunkShift;
     private const int SpinRounds = 24;
 
+    /// <summary>Readers that may spin at once, process-wide: one fewer than the cores.</summary>
+    private static readonly int s_maxSpinning = Environment.ProcessorCount - 1;
+
+    /// <summary>Readers spinning now, in every ring of the process.</summary>
+    private static int s_spinning;
+
     private readonly Slot[]?[] _chunks;
     private readonly long _mask;
     private readonly int _capacity;
@@ -137,15 +143,23 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        for (var round = 0; round < SpinRounds; round++)
+        // Spin only while a core is left for whoever writes: more spinning readers than that (a fan-out to 64 on
+        // two cores) would take the writers' time, so the rest park at once.
+        if (Interlocked.Increment(ref s_spinning) <= s_maxSpinning)
         {
-            if (IsReadable() || _completed)
+            for (var round = 0; round < SpinRounds; round++)
             {
-                return new ValueTask<bool>(HasClaimed() || !_completed);
-            }
+                if (IsReadable() || _completed)
+                {
+                    Interlocked.Decrement(ref s_spinning);
+                    return new ValueTask<bool>(HasClaimed() || !_completed);
+                }
 
-            Thread.SpinWait(4 << Math.Min(round, 3));
+                Thread.SpinWait(4 << Math.Min(round, 3));
+            }
         }
+
+        Interlocked.Decrement(ref s_spinning);
 
         var signal = _readers[reader];
         signal.Arm();
@@ -342,14 +356,18 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
     }
 
     /// <summary>One reader's parking place: a reusable awaitable, so parking allocates nothing.</summary>
-    private sealed class ReaderSignal(RingBuffer<T> ring) : IValueTaskSource<bool>
+    /// <summary>One reader's parking place. A wake-up queues the signal itself to the thread pool (it is the work
+    /// item, so a wake-up allocates nothing) and completes it there: the reader's loop never runs on a writer's
+    /// stack, nor inside a <see cref="CancellationTokenSource.Cancel()"/>.</summary>
+    private sealed class ReaderSignal(RingBuffer<T> ring) : IValueTaskSource<bool>, IThreadPoolWorkItem
     {
         private const int Idle = 0;
         private const int Armed = 1;
         private const int Woken = 2;
 
-        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+        private ManualResetValueTaskSourceCore<bool> _core;
         private CancellationTokenRegistration _cancellation;
+        private CancellationToken _canceledBy;
         private int _state;
 
         internal ValueTask<bool> Task => new(this, _core.Version);
@@ -357,6 +375,7 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
         internal void Arm()
         {
             _core.Reset();
+            _canceledBy = default;
             Volatile.Write(ref _state, Armed);
         }
 
@@ -369,7 +388,7 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
                 return false;
             }
 
-            _core.SetResult(true);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             return true;
         }
 
@@ -378,6 +397,19 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
             if (cancellationToken.CanBeCanceled)
             {
                 _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((ReaderSignal)state!).Cancel(token), this);
+            }
+        }
+
+        /// <summary>Completes the wait, on a thread-pool thread: the reader's continuation runs here.</summary>
+        void IThreadPoolWorkItem.Execute()
+        {
+            if (_canceledBy.IsCancellationRequested)
+            {
+                _core.SetException(new OperationCanceledException(_canceledBy));
+            }
+            else
+            {
+                _core.SetResult(true);
             }
         }
 
@@ -400,7 +432,8 @@ internal sealed class RingBuffer<T> : ConsumerBuffer<T>
             if (Interlocked.CompareExchange(ref _state, Woken, Armed) == Armed)
             {
                 Interlocked.Decrement(ref ring._parked);
-                _core.SetException(new OperationCanceledException(token));
+                _canceledBy = token;
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
         }
     }
