@@ -4,6 +4,7 @@ using EventBus.Diagnostics;
 using EventBus.Internal;
 using EventBus.Sqlite.Consuming;
 using EventBus.Sqlite.Storage;
+using EventBus.WorkQueues;
 using Microsoft.Data.Sqlite;
 
 namespace EventBus.Sqlite;
@@ -44,7 +45,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
     private readonly TimeSpan _drainTimeout;
     private readonly string _publishSpanName;
     private readonly Lock _gate = new();
-    private Task<WorkQueueDrainResult<T>>? _result;
+    private readonly QueueDrainAnswer<T> _drain;
     private Task? _closing;
     private int _closed;
     private volatile bool _disposed;
@@ -91,6 +92,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
             StartAtOnce = true,
         };
         _consumer = new Consumer<T>(settings, Environment, handler(_outcomes), observer: _outcomes);
+        _drain = new QueueDrainAnswer<T>(_consumer, Name, Environment.Logger, () => _outcomes.Abandoned);
         Log.WorkQueueStarted(Environment.Logger, Name, WorkerCount, Capacity, "durable", DeliveryGuarantee.AtLeastOnce);
         var recovered = _store.Recovered;
         if (recovered.InFlight > 0)
@@ -260,12 +262,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
     {
         var stopped = _consumer.Lifecycle.RequestDrain(cancellationToken);
         StopFeeding();
-        if (_consumer.CallerSlot() is { } caller)
-        {
-            return WhenQuiescentExceptAsync(caller);
-        }
-
-        return new ValueTask<WorkQueueDrainResult<T>>(ResultWhenStopped(stopped));
+        return _drain.For(stopped);
     }
 
     /// <summary>Drains the queue as <see cref="CompleteAsync"/> does, with <see cref="EventBusOptions.DrainTimeout"/>
@@ -393,46 +390,6 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
             throw;
         }
     }
-
-    private async ValueTask<WorkQueueDrainResult<T>> WhenQuiescentExceptAsync(ConsumerWorker<T> caller)
-    {
-        await _consumer.WhenQuiescentExceptAsync(caller).ConfigureAwait(false);
-        return BuildResult();
-    }
-
-    /// <summary>The result every caller outside the queue's handlers gets: built once, when the engine has stopped.</summary>
-    private Task<WorkQueueDrainResult<T>> ResultWhenStopped(Task stopped)
-    {
-        lock (_gate)
-        {
-            return _result ??= BuildWhenStoppedAsync(stopped);
-        }
-    }
-
-    private async Task<WorkQueueDrainResult<T>> BuildWhenStoppedAsync(Task stopped)
-    {
-        await stopped.ConfigureAwait(false);
-        var result = BuildResult();
-        if (result.Completed)
-        {
-            Log.Drained(Environment.Logger, Name, result.Elapsed.TotalMilliseconds, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned);
-        }
-        else
-        {
-            Log.DrainDeadlineExceeded(Environment.Logger, Name, result.Elapsed.TotalMilliseconds, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned);
-        }
-
-        return result;
-    }
-
-    private WorkQueueDrainResult<T> BuildResult() => new(
-        !_consumer.AbandonedSinceStop,
-        _consumer.Delivered,
-        _consumer.DeadLettered,
-        _consumer.Dropped,
-        _consumer.Abandoned,
-        _consumer.StopElapsed,
-        _outcomes.Abandoned);
 
     /// <summary>The depth gauge's callback.</summary>
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveDepth()

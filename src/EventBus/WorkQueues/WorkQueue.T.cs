@@ -34,8 +34,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     private readonly TimeSpan _drainTimeout;
     private readonly AbandonedItems _abandoned = new();
     private readonly string _publishSpanName;
-    private readonly Lock _gate = new();
-    private Task<WorkQueueDrainResult<T>>? _result;
+    private readonly QueueDrainAnswer<T> _drain;
     private volatile bool _disposed;
 
     internal WorkQueue(HandlerInvoker<T>? itemHandler, HandlerInvoker<IReadOnlyList<T>>? batchHandler, WorkQueueOptions<T> options)
@@ -67,6 +66,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
             StartAtOnce = true,
         };
         _consumer = new Consumer<T>(settings, Environment, itemHandler, observer: _abandoned, dispatch: dispatch);
+        _drain = new QueueDrainAnswer<T>(_consumer, Name, Environment.Logger, _abandoned.ToArray);
         Log.WorkQueueStarted(Environment.Logger, Name, WorkerCount, Capacity, dispatch?.ModeName ?? "direct", Guarantee);
     }
 
@@ -166,12 +166,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     public ValueTask<WorkQueueDrainResult<T>> CompleteAsync(CancellationToken cancellationToken = default)
     {
         var stopped = _consumer.Lifecycle.RequestDrain(cancellationToken);
-        if (_consumer.CallerSlot() is { } caller)
-        {
-            return WhenQuiescentExceptAsync(caller);
-        }
-
-        return new ValueTask<WorkQueueDrainResult<T>>(ResultWhenStopped(stopped));
+        return _drain.For(stopped);
     }
 
     /// <summary>Drains the queue as <see cref="CompleteAsync"/> does, with
@@ -283,46 +278,6 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
 
         return new WorkItem<T>(item, context, _partitioner?.GetPartition(item) ?? 0);
     }
-
-    private async ValueTask<WorkQueueDrainResult<T>> WhenQuiescentExceptAsync(ConsumerWorker<T> caller)
-    {
-        await _consumer.WhenQuiescentExceptAsync(caller).ConfigureAwait(false);
-        return BuildResult();
-    }
-
-    /// <summary>The result every caller outside the queue's handlers gets: built once, when the queue has stopped.</summary>
-    private Task<WorkQueueDrainResult<T>> ResultWhenStopped(Task stopped)
-    {
-        lock (_gate)
-        {
-            return _result ??= BuildWhenStoppedAsync(stopped);
-        }
-    }
-
-    private async Task<WorkQueueDrainResult<T>> BuildWhenStoppedAsync(Task stopped)
-    {
-        await stopped.ConfigureAwait(false);
-        var result = BuildResult();
-        if (result.Completed)
-        {
-            Log.Drained(Environment.Logger, Name, result.Elapsed.TotalMilliseconds, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned);
-        }
-        else
-        {
-            Log.DrainDeadlineExceeded(Environment.Logger, Name, result.Elapsed.TotalMilliseconds, result.Delivered, result.DeadLettered, result.Dropped, result.Abandoned);
-        }
-
-        return result;
-    }
-
-    private WorkQueueDrainResult<T> BuildResult() => new(
-        !_consumer.AbandonedSinceStop,
-        _consumer.Delivered,
-        _consumer.DeadLettered,
-        _consumer.Dropped,
-        _consumer.Abandoned,
-        _consumer.StopElapsed,
-        _abandoned.ToArray());
 
     /// <summary>The depth gauge's callback.</summary>
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveDepth()

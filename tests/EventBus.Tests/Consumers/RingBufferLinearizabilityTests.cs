@@ -66,17 +66,21 @@ public sealed class RingBufferLinearizabilityTests(ITestOutputHelper output)
 
         private List<int> Left()
         {
-            // Read out once, when the histories are compared (operations have all returned by then).
-            if (_left is null)
+            // Read out once, when the histories are compared (operations have all returned by then). Under a lock:
+            // CsCheck may compare one model with several linearizations at once, and two read-outs would split it.
+            lock (_answers)
             {
-                _left = [];
-                while (_ring.TryRead(out var item))
+                if (_left is null)
                 {
-                    _left.Add(item.Item);
+                    _left = [];
+                    while (_ring.TryRead(out var item))
+                    {
+                        _left.Add(item.Item);
+                    }
                 }
-            }
 
-            return _left;
+                return _left;
+            }
         }
 
         private IEnumerable<string> Answers() => _answers.OrderBy(a => a.Tag).ThenBy(a => a.Answer, StringComparer.Ordinal).Select(a => $"{a.Tag}: {a.Answer}");
