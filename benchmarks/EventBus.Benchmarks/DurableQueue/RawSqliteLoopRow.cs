@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using EventBus.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace EventBus.Benchmarks.DurableQueue;
 
 /// <summary>
 /// The baseline: the least a durable queue on Microsoft.Data.Sqlite must do, written by hand. The same table (the
-/// columns and indexes of <c>eventbus_items</c>), the same pragmas (WAL, the row's synchronous level), the same
+/// queue's own <c>eventbus_items</c>, columns and indexes, created by opening a queue on the file once), the same pragmas (WAL, the row's synchronous level), the same
 /// group commit (one writer thread and connection with prepared statements; it takes every operation waiting, up to
 /// <c>--batch</c>, runs them in one transaction, commits, then completes the callers' tasks), the same insert per
 /// enqueue (JSON payload, a version-7 message id) and the same delete per handled item, sharing commits with the
@@ -266,6 +267,7 @@ public sealed class RawSqliteLoopRow : DurableRow
         {
             _maxBatch = maxBatch;
             _committedInserts = committedInserts;
+            CreateTables(path);
             _connection = new SqliteConnection(new SqliteConnectionStringBuilder
             {
                 DataSource = path,
@@ -276,26 +278,6 @@ public sealed class RawSqliteLoopRow : DurableRow
             _connection.Open();
             Execute("PRAGMA journal_mode = WAL");
             Execute($"PRAGMA synchronous = {synchronous}");
-            Execute("""
-                CREATE TABLE IF NOT EXISTS eventbus_items (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    queue TEXT NOT NULL,
-                    message_id TEXT NOT NULL,
-                    partition_key TEXT,
-                    schema_version INTEGER NOT NULL,
-                    payload BLOB NOT NULL,
-                    enqueued_at INTEGER NOT NULL,
-                    due_at INTEGER NOT NULL,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    first_failed_at INTEGER,
-                    last_error_type TEXT,
-                    last_error_message TEXT,
-                    leased INTEGER NOT NULL DEFAULT 0,
-                    redeliveries INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX IF NOT EXISTS eventbus_items_ready ON eventbus_items (queue, leased, id);
-                CREATE INDEX IF NOT EXISTS eventbus_items_partition ON eventbus_items (queue, partition_key, id) WHERE partition_key IS NOT NULL;
-                """);
             _commands = new RawCommands(_connection);
             _thread = new Thread(Run) { IsBackground = true, Name = "raw SQLite writer" };
             _thread.Start();
@@ -383,6 +365,14 @@ public sealed class RawSqliteLoopRow : DurableRow
 
                 return true;
             }
+        }
+
+        /// <summary>The queue's own tables and indexes, made by the queue itself: a durable queue opened once on the file
+        /// and closed again (its schema is internal, and a copy could drift from it).</summary>
+        private static void CreateTables(string path)
+        {
+            var persistence = new SqliteQueueOptions<DurableItem>(DurableJson.Default.DurableItem) { Storage = { Path = path } };
+            SqliteWorkQueue.Create<DurableItem>(static _ => { }, persistence).DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
         private void Execute(string sql)
