@@ -5,6 +5,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using EventBus.Benchmarks.DurableQueue;
 using EventBus.Benchmarks.Infrastructure;
 using EventBus.Benchmarks.Reporting;
 using EventBus.Benchmarks.RoundRobin;
@@ -26,6 +27,8 @@ namespace EventBus.Benchmarks;
 /// (<see cref="RoundRobinRunner"/>; <c>--round-robin --help</c> lists the options).</item>
 /// <item><c>--scale [options]</c>: the scale curves, subscribe/unsubscribe cost and per-subscriber inline
 /// publish cost against the subscription count (<see cref="ScaleCurvesRunner"/>).</item>
+/// <item><c>--durable [options]</c>: enqueue-to-processed throughput of the SQLite work queue against a raw
+/// Microsoft.Data.Sqlite loop (<see cref="DurableQueueRunner"/>).</item>
 /// </list>
 /// </summary>
 public static class Program
@@ -48,6 +51,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "--scale")
         {
             return ScaleCurvesRunner.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "--durable")
+        {
+            return DurableQueueRunner.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "--subscription-memory")

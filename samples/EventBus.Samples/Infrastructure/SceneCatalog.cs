@@ -1,4 +1,5 @@
 using EventBus.Samples.Scenes.Backpressure;
+using EventBus.Samples.Scenes.Durability;
 using EventBus.Samples.Scenes.EventSourcing;
 using EventBus.Samples.Scenes.Observability;
 using EventBus.Samples.Scenes.OrderFanOut;
@@ -27,5 +28,6 @@ internal static class SceneCatalog
         new BackpressureScene(),
         new PartitioningBatchingScene(),
         new ObservabilityScene(),
+        new DurabilityScene(),
     ];
 }

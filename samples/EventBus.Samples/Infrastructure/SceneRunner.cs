@@ -154,8 +154,9 @@ internal sealed class SceneRunner
         body.AddRow(new Markup("[bold]No network[/]"), new Text(
             "Producers and consumers share one process: a service on another machine cannot subscribe."));
         body.AddRow(new Markup("[bold]No persistence[/]"), new Text(
-            "Buffered events, retries still waiting and dead letters live in memory, and a crash loses them. An event " +
-            "that must survive is written to the database first (an outbox) and published from there."));
+            "Buffered events, retries still waiting and dead letters live in memory, and a crash loses them. Work that must " +
+            "survive goes to a durable work queue, kept in a SQLite file (EventBus.Sqlite, the durability scene), written in " +
+            "the same transaction as your own changes when you need an outbox. Pub/sub events stay in memory."));
         body.AddRow(new Markup("[bold]No cross-process delivery[/]"), new Text(
             "More consumers means more handlers in this process, not more machines; ordering and one-worker-per-message " +
             "hand-out stop at the process boundary."));
