@@ -222,7 +222,6 @@ internal sealed partial class Consumer<T> : IStopTarget
         }
 
         Interlocked.Increment(ref _deadLettered);
-        item.Context?.Tracker?.DeadLettered();
         _observer?.OnDeadLettered(item);
         var written = Runner.DeadLetterAsync(item.Item, item.Context, error, attempts, firstFailedAt, StopToken);
         if (_closed)
@@ -230,7 +229,30 @@ internal sealed partial class Consumer<T> : IStopTarget
             OnFinishedWhileClosed();
         }
 
+        // The publisher's settlement counts the dead letter once it is written (a sink may be asynchronous).
+        if (item.Context?.Tracker is { } tracker)
+        {
+            if (!written.IsCompleted)
+            {
+                return SettleWhenWrittenAsync(written, tracker);
+            }
+
+            tracker.DeadLettered();
+        }
+
         return written;
+    }
+
+    private static async ValueTask SettleWhenWrittenAsync(ValueTask written, PubSub.PublishTracker tracker)
+    {
+        try
+        {
+            await written.ConfigureAwait(false);
+        }
+        finally
+        {
+            tracker.DeadLettered();
+        }
     }
 
     /// <summary>Counts and reports an item this consumer will not handle.</summary>
