@@ -45,7 +45,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
     private readonly TimeSpan _drainTimeout;
     private readonly string _publishSpanName;
     private readonly Lock _gate = new();
-    private readonly QueueDrainAnswer<T> _drain;
+    private readonly QueueReport<T> _report;
     private Task? _closing;
     private int _closed;
     private volatile bool _disposed;
@@ -92,7 +92,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
             StartAtOnce = true,
         };
         _consumer = new Consumer<T>(settings, Environment, handler(_outcomes), observer: _outcomes);
-        _drain = new QueueDrainAnswer<T>(_consumer, Name, Environment.Logger, () => _outcomes.Abandoned);
+        _report = new QueueReport<T>(_consumer, Name, Environment.Logger, () => _outcomes.Abandoned);
         Log.WorkQueueStarted(Environment.Logger, Name, WorkerCount, Capacity, "durable", DeliveryGuarantee.AtLeastOnce);
         var recovered = _store.Recovered;
         if (recovered.InFlight > 0)
@@ -236,13 +236,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
 
     /// <summary>A snapshot of the queue's counters since it was created (this run of the process).</summary>
     /// <returns>The counters; <see cref="WorkQueueStatistics.Abandoned"/> items stayed in the file.</returns>
-    public WorkQueueStatistics GetStatistics() => new(
-        Processed: _consumer.Delivered,
-        FailedAttempts: _consumer.FailedAttempts,
-        Retried: _consumer.Retried,
-        DeadLettered: _consumer.DeadLettered,
-        Dropped: _consumer.Dropped,
-        Abandoned: _consumer.Abandoned);
+    public WorkQueueStatistics GetStatistics() => _report.Statistics();
 
     /// <summary>
     /// Stops intake and finishes every item the workers hold: buffered ones, ones waiting for a retry (their backoff
@@ -262,7 +256,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
     {
         var stopped = _consumer.Lifecycle.RequestDrain(cancellationToken);
         StopFeeding();
-        return _drain.For(stopped);
+        return _report.For(stopped);
     }
 
     /// <summary>Drains the queue as <see cref="CompleteAsync"/> does, with <see cref="EventBusOptions.DrainTimeout"/>

@@ -34,7 +34,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     private readonly TimeSpan _drainTimeout;
     private readonly AbandonedItems _abandoned = new();
     private readonly string _publishSpanName;
-    private readonly QueueDrainAnswer<T> _drain;
+    private readonly QueueReport<T> _report;
     private volatile bool _disposed;
 
     internal WorkQueue(HandlerInvoker<T>? itemHandler, HandlerInvoker<IReadOnlyList<T>>? batchHandler, WorkQueueOptions<T> options)
@@ -66,7 +66,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
             StartAtOnce = true,
         };
         _consumer = new Consumer<T>(settings, Environment, itemHandler, observer: _abandoned, dispatch: dispatch);
-        _drain = new QueueDrainAnswer<T>(_consumer, Name, Environment.Logger, _abandoned.ToArray);
+        _report = new QueueReport<T>(_consumer, Name, Environment.Logger, _abandoned.ToArray);
         Log.WorkQueueStarted(Environment.Logger, Name, WorkerCount, Capacity, dispatch?.ModeName ?? "direct", Guarantee);
     }
 
@@ -135,13 +135,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
 
     /// <summary>A snapshot of the queue's counters.</summary>
     /// <returns>The counters since the queue was created.</returns>
-    public WorkQueueStatistics GetStatistics() => new(
-        Processed: _consumer.Delivered,
-        FailedAttempts: _consumer.FailedAttempts,
-        Retried: _consumer.Retried,
-        DeadLettered: _consumer.DeadLettered,
-        Dropped: _consumer.Dropped,
-        Abandoned: _consumer.Abandoned);
+    public WorkQueueStatistics GetStatistics() => _report.Statistics();
 
     /// <summary>
     /// Stops intake and finishes every accepted item: buffered ones, ones waiting for a retry (their
@@ -166,7 +160,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     public ValueTask<WorkQueueDrainResult<T>> CompleteAsync(CancellationToken cancellationToken = default)
     {
         var stopped = _consumer.Lifecycle.RequestDrain(cancellationToken);
-        return _drain.For(stopped);
+        return _report.For(stopped);
     }
 
     /// <summary>Drains the queue as <see cref="CompleteAsync"/> does, with

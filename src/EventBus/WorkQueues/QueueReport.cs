@@ -5,14 +5,24 @@ using Microsoft.Extensions.Logging;
 namespace EventBus.WorkQueues;
 
 /// <summary>
-/// How a work-queue face (in memory or durable) answers <c>CompleteAsync</c>: every caller outside the
-/// queue's handlers shares one result, built and logged once when the engine has stopped; a caller inside a
-/// handler gets the counts at the moment nothing is left that another worker could finish.
+/// What a work-queue face (in memory or durable) reports from its engine: the counters of
+/// <c>GetStatistics</c>, and the answer to <c>CompleteAsync</c>. Every caller outside the queue's handlers
+/// shares one drain result, built and logged once when the engine has stopped; a caller inside a handler
+/// gets the counts at the moment nothing is left that another worker could finish.
 /// </summary>
-internal sealed class QueueDrainAnswer<T>(Consumer<T> consumer, string name, ILogger logger, Func<T[]> abandoned)
+internal sealed class QueueReport<T>(Consumer<T> consumer, string name, ILogger logger, Func<T[]> abandoned)
 {
     private readonly Lock _gate = new();
     private Task<WorkQueueDrainResult<T>>? _result;
+
+    /// <summary>The queue's counters now.</summary>
+    internal WorkQueueStatistics Statistics() => new(
+        Processed: consumer.Delivered,
+        FailedAttempts: consumer.FailedAttempts,
+        Retried: consumer.Retried,
+        DeadLettered: consumer.DeadLettered,
+        Dropped: consumer.Dropped,
+        Abandoned: consumer.Abandoned);
 
     /// <summary>The answer to a drain request whose stop is <paramref name="stopped"/>.</summary>
     internal ValueTask<WorkQueueDrainResult<T>> For(Task stopped)
