@@ -28,16 +28,17 @@ internal sealed partial class Consumer<T>
     /// a scheduled retry now holds it. Completes synchronously when a synchronous handler succeeds.</returns>
     internal ValueTask<bool> HandleAsync(ConsumerWorker<T> worker, in WorkItem<T> item)
     {
+        if (_observer is not null)
+        {
+            // A face that hands lost items back (a work queue's AbandonedItems) needs the item at any claim,
+            // also while a synchronous call runs: it pays the copy the others skip, stored before the slot
+            // turns busy so that no claim can find it busy but unrecorded.
+            worker.Record(item);
+        }
+
         if (!worker.Begin())
         {
             return new ValueTask<bool>(LoseAtHalt(worker, item, started: item.Failure is not null));
-        }
-
-        if (_observer is not null)
-        {
-            // A face that hands lost items back (a work queue's AbandonedItems) needs the item at the claim,
-            // also while a synchronous call runs: it pays the copy the others skip.
-            worker.Record(item);
         }
 
         var attempt = (item.Failure?.Attempts ?? 0) + 1;
