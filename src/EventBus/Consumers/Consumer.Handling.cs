@@ -48,7 +48,7 @@ internal sealed partial class Consumer<T>
             if (!StartAttempt(worker, item, attempt, out pending))
             {
                 // A plain synchronous handler returned: no ValueTask, no timer.
-                return new ValueTask<bool>(Succeed(worker, item));
+                return new ValueTask<bool>(Succeed(worker, item, attempt));
             }
         }
         catch (Exception ex)
@@ -74,6 +74,7 @@ internal sealed partial class Consumer<T>
     private bool StartAttempt(ConsumerWorker<T> worker, in WorkItem<T> item, int attempt, out ValueTask pending)
     {
         var handler = _handler!;
+        worker.Handling = item.Context;
         if (Runner.Telemetry.IsObserved)
         {
             pending = Runner.InvokeAsync(handler, item.Item, item.Context, attempt, AttemptToken(worker));
@@ -223,15 +224,15 @@ internal sealed partial class Consumer<T>
             return AfterFailureAsync(worker, item, timedOut, attempt, attemptEnded: true);
         }
 
-        return new ValueTask<bool>(Succeed(worker, item));
+        return new ValueTask<bool>(Succeed(worker, item, attempt));
     }
 
-    private bool Succeed(ConsumerWorker<T> worker, in WorkItem<T> item)
+    private bool Succeed(ConsumerWorker<T> worker, in WorkItem<T> item, int attempt)
     {
         if (worker.End(item))
         {
             worker.Clear();
-            CountDelivered(worker, item);
+            CountDelivered(worker, item, attempt);
         }
 
         return true;

@@ -282,7 +282,7 @@ internal sealed partial class Consumer<T>
 
     private void FinishDirect(ConsumerWorker<T> slot, in WorkItem<T> item)
     {
-        Succeed(slot, item);
+        Succeed(slot, item, attempt: 1);
         ReleaseSlot(slot);
     }
 
@@ -335,7 +335,7 @@ internal sealed partial class Consumer<T>
             return;
         }
 
-        CountDelivered(slot, item);
+        CountDelivered(slot, item, attempt: 1);
         AfterLaneCall();
     }
 }

@@ -80,7 +80,7 @@ internal sealed partial class Consumer<T>
                 continue;
             }
 
-            return Succeed(worker, item);
+            return Succeed(worker, item, attempt);
         }
     }
 

@@ -183,11 +183,11 @@ internal sealed partial class Consumer<T> : IStopTarget
 
     /// <summary>Counts an item delivered by the holder of <paramref name="worker"/>, which owns its outcome.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void CountDelivered(ConsumerWorker<T> worker, in WorkItem<T> item)
+    internal void CountDelivered(ConsumerWorker<T> worker, in WorkItem<T> item, int attempt)
     {
         // One writer at a time (the slot's holder): a plain store publishes the count.
         Volatile.Write(ref worker.Delivered, worker.Delivered + 1);
-        item.Context?.Tracker?.Handled();
+        item.Context?.Tracker?.Handled(Name, attempt);
         _observer?.OnDelivered(item);
         if (_closed)
         {
@@ -202,7 +202,7 @@ internal sealed partial class Consumer<T> : IStopTarget
         for (var i = from; i < from + count; i++)
         {
             ref readonly var item = ref batch.ItemAt(i);
-            item.Context?.Tracker?.Handled();
+            item.Context?.Tracker?.Handled(Name, (batch.Failure?.Attempts ?? 0) + 1);
             _observer?.OnDelivered(item);
         }
 
@@ -217,7 +217,7 @@ internal sealed partial class Consumer<T> : IStopTarget
     {
         if (!_settings.DeadLetterFailedItems)
         {
-            Lose(item, DropReason.HandlerFailed);
+            Lose(item, DropReason.HandlerFailed, attempts);
             return default;
         }
 
@@ -234,16 +234,16 @@ internal sealed partial class Consumer<T> : IStopTarget
         {
             if (!written.IsCompleted)
             {
-                return SettleWhenWrittenAsync(written, tracker);
+                return SettleWhenWrittenAsync(written, tracker, Name, attempts);
             }
 
-            tracker.DeadLettered();
+            tracker.DeadLettered(Name, attempts);
         }
 
         return written;
     }
 
-    private static async ValueTask SettleWhenWrittenAsync(ValueTask written, PubSub.PublishTracker tracker)
+    private static async ValueTask SettleWhenWrittenAsync(ValueTask written, PubSub.PublishTracker tracker, string consumer, int attempts)
     {
         try
         {
@@ -251,14 +251,14 @@ internal sealed partial class Consumer<T> : IStopTarget
         }
         finally
         {
-            tracker.DeadLettered();
+            tracker.DeadLettered(consumer, attempts);
         }
     }
 
     /// <summary>Counts and reports an item this consumer will not handle.</summary>
-    internal void Lose(in WorkItem<T> item, DropReason reason)
+    internal void Lose(in WorkItem<T> item, DropReason reason, int attempts = 0)
     {
-        ReportLost(item, reason);
+        ReportLost(item, reason, attempts);
         CountLost(reason);
     }
 
@@ -274,10 +274,10 @@ internal sealed partial class Consumer<T> : IStopTarget
 
     /// <summary>Reports a lost item (to <see cref="EventBusOptions.OnDropped"/>, the publisher's settlement and
     /// the face); it is counted separately (<see cref="CountLost"/>).</summary>
-    internal void ReportLost(in WorkItem<T> item, DropReason reason)
+    internal void ReportLost(in WorkItem<T> item, DropReason reason, int attempts = 0)
     {
         _environment.ReportDropped(item.Item, item.Context, Name, reason);
-        item.Context?.Tracker?.Lost(reason);
+        item.Context?.Tracker?.Lost(Name, reason, attempts == 0 ? item.Failure?.Attempts ?? 0 : attempts);
         _observer?.OnLost(item, reason);
     }
 

@@ -20,7 +20,7 @@ namespace EventBus.Consumers;
 /// <para>The slot also keeps the cancellation source of timed attempts, reset and reused between
 /// attempts so a timeout costs no allocation per item.</para>
 /// </remarks>
-internal sealed class ConsumerWorker<T> : Internal.PaddedObject
+internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandlingSlot
 {
     internal const int Idle = 0;
     internal const int Busy = 1;
@@ -49,6 +49,13 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject
     /// <summary>The item being handled, once <see cref="Record"/> stored it: only a call that does not finish
     /// synchronously pays for the copy (one write barrier per reference).</summary>
     internal WorkItem<T> Current;
+
+    /// <summary>The context of the item whose attempt began last in this slot (one plain store per attempt): what a
+    /// publish from inside the handler points at as its cause.</summary>
+    internal EventContext? Handling;
+
+    /// <inheritdoc />
+    EventContext? Internal.IHandlingSlot.Handling => Handling;
 
     /// <summary>1 once <see cref="Current"/> holds the running call's item.</summary>
     internal int HasCurrent;

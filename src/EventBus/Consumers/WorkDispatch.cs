@@ -4,7 +4,7 @@ namespace EventBus.Consumers;
 /// A policy for where a consumer's workers take work from, for faces that do not hand items out straight
 /// from the buffer (per-key order, batches). The engine keeps the buffer, the slots, the counting and the
 /// lifecycle; a policy moves items from the buffer to the slots in its own order, through the engine's
-/// calls (<see cref="Consumer{T}.HandleAsync"/>, <see cref="Consumer{T}.Lose(in WorkItem{T}, DropReason)"/>).
+/// calls (<see cref="Consumer{T}.HandleAsync"/>, <see cref="Consumer{T}.Lose(in WorkItem{T}, DropReason, int)"/>).
 /// </summary>
 /// <remarks>Every item a policy holds (parked, ready, forming) is its own to lose at a halt: the hand-overs
 /// between the buffer, the policy and a slot each have a single winner.</remarks>

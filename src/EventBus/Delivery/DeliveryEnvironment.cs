@@ -33,6 +33,18 @@ internal sealed class DeliveryEnvironment
 
     internal MessagingTelemetry Telemetry { get; }
 
+    /// <summary>The attached tracker of the EventBus.Testing package, if any: while set, every publish and enqueue
+    /// creates a context that tells it how each consumer finished.</summary>
+    internal ITrackingSink? Tracking
+    {
+        get => Volatile.Read(ref field);
+        set
+        {
+            Volatile.Write(ref field, value);
+            Telemetry.Tracked = value is not null;
+        }
+    }
+
     /// <summary>Builds the environment of a bus (<paramref name="queueName"/> null) or of a work queue;
     /// <paramref name="observeDepth"/> reports the owner's consumers' depths for the depth gauge.</summary>
     internal static DeliveryEnvironment From(
@@ -44,25 +56,37 @@ internal sealed class DeliveryEnvironment
 
     internal ConsumerTelemetry ForConsumer(string consumerName) => new(Telemetry, Time, consumerName, _linkProcessSpans);
 
-    /// <summary>Creates the context of one publish, carrying <paramref name="publish"/>'s trace context when there is one.</summary>
-    internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options, Activity? publish)
+    /// <summary>Creates the context of one publish or enqueue of <paramref name="message"/> (<paramref name="queue"/>
+    /// names the work queue of an enqueue), carrying <paramref name="publish"/>'s trace context when there is one and
+    /// the id of the item whose handler is publishing.</summary>
+    internal EventContext CreatePublishContext(
+        object? message, Type eventType, string? topic, PublishOptions? options, Activity? publish, string? queue = null)
     {
         var now = Time.GetUtcNow();
-        var tracker = options?.OnSettled is { } onSettled ? new PubSub.PublishTracker(onSettled, this) : null;
+        var tracking = Tracking;
+        var tracker = options?.OnSettled is not null || tracking is not null
+            ? new PubSub.PublishTracker(options?.OnSettled, this, tracking)
+            : null;
         var context = new EventContext(options?.Id ?? EventContext.NewId(now), options?.Timestamp ?? now, eventType)
         {
             Topic = topic,
             CorrelationId = options?.CorrelationId,
+            CausationId = Internal.HandlerScope.HandledId,
             Headers = options?.Headers!,
             TraceContext = (publish ?? Activity.Current)?.Context ?? default,
             Tracker = tracker,
         };
         tracker?.Context = context;
+        tracking?.Published(context, message, queue);
         return context;
     }
 
-    internal EventContext CreateContext(Type eventType, string? topic, PublishOptions? options) =>
-        CreateContext(eventType, topic, options, publish: null);
+    /// <summary>Creates a context for an event that travelled without one and now needs it (a dead letter).</summary>
+    internal EventContext CreateContext(Type eventType)
+    {
+        var now = Time.GetUtcNow();
+        return new EventContext(EventContext.NewId(now), now, eventType) { TraceContext = Activity.Current?.Context ?? default };
+    }
 
     /// <summary>Reports an event that was not handled; the caller has counted it.</summary>
     internal void ReportDropped<T>(T item, EventContext? context, string source, DropReason reason)

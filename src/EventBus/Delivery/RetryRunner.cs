@@ -60,7 +60,7 @@ internal sealed class RetryRunner<T>
         T item, EventContext? context, Exception error, int attempts, DateTimeOffset firstFailedAt, CancellationToken stop)
     {
         var type = item?.GetType() ?? typeof(T);
-        context ??= _environment.CreateContext(type, topic: null, options: null);
+        context ??= _environment.CreateContext(type);
         _environment.Telemetry.RecordDeadLettered(_source, _environment.Telemetry.DestinationOf(type, context));
         Log.DeadLettered(_environment.Logger, error, _source, attempts, type.Name, context.Id);
         var deadLetter = new DeadLetter(item!, type, context, _source, error, attempts, firstFailedAt, _environment.Time.GetUtcNow());

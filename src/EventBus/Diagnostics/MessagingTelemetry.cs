@@ -71,8 +71,16 @@ internal sealed class MessagingTelemetry : IDisposable
 
     internal bool ProcessObserved => Source.HasListeners() || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled;
 
-    /// <summary>Whether a publish or a handler attempt has anything to report: the one check of the inline publish fast path.</summary>
-    internal bool Observed => Source.HasListeners() || Sent.Enabled || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled;
+    /// <summary>Whether a publish or a handler attempt has anything to report: the one check of the inline publish fast
+    /// path. A tracker's sink (<see cref="Tracked"/>) counts too, since it needs every publish's context.</summary>
+    internal bool Observed => Source.HasListeners() || Sent.Enabled || Consumed.Enabled || ProcessDuration.Enabled || Lag.Enabled || Tracked;
+
+    /// <summary>True while a tracking sink is attached to the environment this telemetry belongs to.</summary>
+    internal bool Tracked
+    {
+        get => Volatile.Read(ref field);
+        set => Volatile.Write(ref field, value);
+    }
 
     /// <summary>Starts the producer span of a publish or enqueue; null when nobody samples it.</summary>
     internal static Activity? StartPublish(string spanName, string destination)

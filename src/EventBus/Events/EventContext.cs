@@ -48,6 +48,17 @@ public sealed class EventContext
     /// <summary>The correlation id given by the publisher, or <see langword="null"/>.</summary>
     public string? CorrelationId { get; init; }
 
+    /// <summary>The id of the event or work item whose handler published (or enqueued) this one; <see langword="null"/>
+    /// when it was published from outside any handler.</summary>
+    /// <value>Set by the bus. A handler's publishes and enqueues point at the item it is handling, in every awaited
+    /// continuation of that handler; work made after the handler returned (fire-and-forget) points at whatever the
+    /// same worker handles then, or at nothing. Batch handlers of a batching work queue handle many items at once, so
+    /// their publishes carry none. When the item being handled carried no context (its handlers take the bare event
+    /// and nobody asked for one), it has no id: the id is then that of the nearest item up the chain that had one (the
+    /// item whose handler published it), or <see langword="null"/>. A tracker of the
+    /// EventBus.Testing package makes every publish carry a context, so its trees are always complete.</value>
+    public Guid? CausationId { get; init; }
+
     /// <summary>The headers given by the publisher; empty when none.</summary>
     public IReadOnlyDictionary<string, string> Headers
     {

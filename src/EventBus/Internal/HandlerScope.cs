@@ -12,6 +12,9 @@ internal static class HandlerScope
 
     internal static bool IsInsideHandler => s_current.Value is not null;
 
+    /// <summary>The id of the item whose handler runs in this flow, for a publish's <see cref="EventContext.CausationId"/>.</summary>
+    internal static Guid? HandledId => (s_current.Value as IHandlingSlot)?.Handling?.Id;
+
     internal static void Enter(object? consumer) => s_current.Value = consumer;
 
     /// <summary>Starts a consumer loop on the thread pool without the caller's execution context, so the subscriber's

@@ -10,11 +10,13 @@ namespace EventBus.PubSub;
 /// dead-lettered, dropped, abandoned) settles it without knowing who is waiting.
 /// </summary>
 /// <remarks>
-/// The count starts at one, the publisher's own hold: the route adds every target before it hands the
+/// <para>The count starts at one, the publisher's own hold: the route adds every target before it hands the
 /// event to the first one and releases the hold after the last, so a target that settles at once (an
-/// inline handler) cannot complete the publish while later targets have not received it yet.
+/// inline handler) cannot complete the publish while later targets have not received it yet.</para>
+/// <para>With a tracking sink (a tracker of the EventBus.Testing package is attached) it also tells the sink how each
+/// consumer finished, and the settlement; <paramref name="callback"/> is then optional.</para>
 /// </remarks>
-internal sealed class PublishTracker(Action<PublishSettlement> callback, DeliveryEnvironment environment)
+internal sealed class PublishTracker(Action<PublishSettlement>? callback, DeliveryEnvironment environment, ITrackingSink? sink = null)
 {
     private int _pending = 1;
     private int _handled;
@@ -28,15 +30,27 @@ internal sealed class PublishTracker(Action<PublishSettlement> callback, Deliver
     /// <summary>Expects <paramref name="targets"/> more subscriptions to settle.</summary>
     internal void Expect(int targets) => Interlocked.Add(ref _pending, targets);
 
-    /// <summary>One subscription handled the event.</summary>
-    internal void Handled() => Settle(ref _handled);
+    /// <summary>The consumer <paramref name="consumer"/> handled the event, on attempt <paramref name="attempts"/>.</summary>
+    internal void Handled(string consumer, int attempts)
+    {
+        sink?.Finished(Context!, consumer, TrackedEnd.Handled, attempts, reason: null);
+        Settle(ref _handled);
+    }
 
-    /// <summary>One subscription dead-lettered the event.</summary>
-    internal void DeadLettered() => Settle(ref _deadLettered);
+    /// <summary>The consumer <paramref name="consumer"/> dead-lettered the event after <paramref name="attempts"/> attempts.</summary>
+    internal void DeadLettered(string consumer, int attempts)
+    {
+        sink?.Finished(Context!, consumer, TrackedEnd.DeadLettered, attempts, reason: null);
+        Settle(ref _deadLettered);
+    }
 
-    /// <summary>One subscription will not handle the event, for <paramref name="reason"/>.</summary>
-    internal void Lost(DropReason reason) =>
-        Settle(ref reason is DropReason.Abandoned or DropReason.Unsubscribed ? ref _abandoned : ref _dropped);
+    /// <summary>The consumer <paramref name="consumer"/> will not handle the event, for <paramref name="reason"/>.</summary>
+    internal void Lost(string consumer, DropReason reason, int attempts = 0)
+    {
+        var abandoned = reason is DropReason.Abandoned or DropReason.Unsubscribed;
+        sink?.Finished(Context!, consumer, abandoned ? TrackedEnd.Abandoned : TrackedEnd.Dropped, attempts, reason);
+        Settle(ref abandoned ? ref _abandoned : ref _dropped);
+    }
 
     /// <summary>Settles <paramref name="count"/> subscriptions the publish never reached (it was cancelled or failed first).</summary>
     internal void NotReached(int count)
@@ -47,6 +61,7 @@ internal sealed class PublishTracker(Action<PublishSettlement> callback, Deliver
         }
 
         Interlocked.Add(ref _abandoned, count);
+        sink?.Finished(Context!, consumer: null, TrackedEnd.Abandoned, attempts: 0, reason: null, count);
         if (Interlocked.Add(ref _pending, -count) == 0)
         {
             Complete();
@@ -74,6 +89,12 @@ internal sealed class PublishTracker(Action<PublishSettlement> callback, Deliver
         var context = Context!;
         var settlement = new PublishSettlement(
             context, Volatile.Read(ref _handled), Volatile.Read(ref _deadLettered), Volatile.Read(ref _dropped), Volatile.Read(ref _abandoned));
+        sink?.Settled(settlement);
+        if (callback is null)
+        {
+            return;
+        }
+
         try
         {
             callback(settlement);

@@ -175,8 +175,9 @@ internal sealed class Route<T> : IRoute
             return PublishObservedAsync(snapshot, @event, options, noWait, cancellationToken);
         }
 
-        var context = snapshot.NeedsContext || options?.CarriesContext == true
-            ? _host.Environment.CreateContext(RuntimeType, options?.Topic ?? Topic, options)
+        var environment = _host.Environment;
+        var context = snapshot.NeedsContext || options?.CarriesContext == true || environment.Tracking is not null
+            ? environment.CreatePublishContext(@event, RuntimeType, options?.Topic ?? Topic, options, publish: null)
             : null;
         return Deliver(snapshot, @event, context, noWait, cancellationToken);
     }
@@ -191,7 +192,7 @@ internal sealed class Route<T> : IRoute
         var destination = topic ?? RuntimeType.Name;
         using var activity = MessagingTelemetry.StartPublish(
             ReferenceEquals(topic, Topic) ? PublishSpanName : $"{Conventions.Publish} {destination}", destination);
-        var context = _host.Environment.CreateContext(RuntimeType, topic, options, activity);
+        var context = _host.Environment.CreatePublishContext(@event, RuntimeType, topic, options, activity);
         if (activity is not null)
         {
             MessagingTelemetry.TagMessage(activity, context);

@@ -137,7 +137,7 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
                 // The intake is closed: the bus is closing (the publisher must hear it), or this subscription
                 // was disposed (the event simply is not for it any more).
                 Host.ThrowIfClosed();
-                context?.Tracker?.Lost(DropReason.Unsubscribed);
+                context?.Tracker?.Lost(Name, DropReason.Unsubscribed);
                 return true;
         }
     }

@@ -217,7 +217,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
 
     private EventContext NewContext(T item, System.Diagnostics.Activity? activity)
     {
-        var context = Environment.CreateContext(item!.GetType(), topic: null, options: null, activity);
+        var context = Environment.CreatePublishContext(item, item!.GetType(), topic: null, options: null, activity, Name);
         if (activity is not null)
         {
             MessagingTelemetry.TagMessage(activity, context);
@@ -228,13 +228,51 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     private bool TryEnqueueCore(in WorkItem<T> work)
     {
         // An offer that may not wait completes synchronously.
+        var tracker = work.Context?.Tracker;
+        tracker?.Expect(1);
         var written = _consumer.WriteAsync(work, WriteMode.TryOnly, CancellationToken.None);
-        return written.IsCompleted && written.Result == WriteResult.Accepted;
+        var accepted = written.IsCompleted && written.Result == WriteResult.Accepted;
+        if (tracker is not null)
+        {
+            Offered(tracker, accepted);
+        }
+
+        return accepted;
     }
 
     /// <summary>Offers an item; operational failures (closed, refused) fault the returned task, as
     /// <c>ChannelWriter.WriteAsync</c> does.</summary>
-    private ValueTask EnqueueCoreAsync(in WorkItem<T> work, CancellationToken cancellationToken)
+    private ValueTask EnqueueCoreAsync(in WorkItem<T> work, CancellationToken cancellationToken) =>
+        work.Context?.Tracker is { } tracker ? EnqueueTrackedAsync(work, tracker, cancellationToken) : OfferAsync(work, cancellationToken);
+
+    /// <summary>An enqueue whose context tells a tracker (or a settlement) how it ends: the queue is one more consumer
+    /// to wait for, settled here when the offer fails.</summary>
+    private async ValueTask EnqueueTrackedAsync(WorkItem<T> work, PubSub.PublishTracker tracker, CancellationToken cancellationToken)
+    {
+        tracker.Expect(1);
+        var accepted = false;
+        try
+        {
+            await OfferAsync(work, cancellationToken).ConfigureAwait(false);
+            accepted = true;
+        }
+        finally
+        {
+            Offered(tracker, accepted);
+        }
+    }
+
+    private static void Offered(PubSub.PublishTracker tracker, bool accepted)
+    {
+        if (!accepted)
+        {
+            tracker.NotReached(1);
+        }
+
+        tracker.Release();
+    }
+
+    private ValueTask OfferAsync(in WorkItem<T> work, CancellationToken cancellationToken)
     {
         // From inside a handler an enqueue must not wait for space: the workers it would wait on may include its own.
         var mode = HandlerScope.IsInsideHandler ? WriteMode.NoWait : WriteMode.MayWait;
@@ -265,9 +303,9 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
 
     private WorkItem<T> CreateWorkItem(T item, EventContext? context)
     {
-        if (_wantsContext)
+        if (_wantsContext || Environment.Tracking is not null)
         {
-            context ??= Environment.CreateContext(item!.GetType(), topic: null, options: null);
+            context ??= Environment.CreatePublishContext(item, item!.GetType(), topic: null, options: null, publish: null, Name);
         }
 
         return new WorkItem<T>(item, context, _partitioner?.GetPartition(item) ?? 0);
