@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs EventBus, EventBus.DependencyInjection (with its handler-discovery generator), EventBus.HealthChecks,
-# EventBus.RabbitMQ and EventBus.Sqlite, then builds tests/PackageSmoke against the first three (from a local
+# EventBus.Testing, EventBus.RabbitMQ and EventBus.Sqlite, then builds tests/PackageSmoke against the first four (from a local
 # folder feed, restored into a fresh package cache so nothing stale is used) and runs it twice: as a normal
 # program and as a native AOT binary. The bridge is only packed here: it needs a broker, and its tests run in
 # scripts/test.sh; the SQLite package is only packed too, until it has a public queue to smoke-test.
@@ -16,6 +16,7 @@ echo "== pack"
 dotnet pack src/EventBus/EventBus.csproj -c Release -o "$packages" --nologo
 dotnet pack src/EventBus.DependencyInjection/EventBus.DependencyInjection.csproj -c Release -o "$packages" --nologo
 dotnet pack src/EventBus.HealthChecks/EventBus.HealthChecks.csproj -c Release -o "$packages" --nologo
+dotnet pack src/EventBus.Testing/EventBus.Testing.csproj -c Release -o "$packages" --nologo
 dotnet pack src/EventBus.RabbitMQ/EventBus.RabbitMQ.csproj -c Release -o "$packages" --nologo
 dotnet pack src/EventBus.Sqlite/EventBus.Sqlite.csproj -c Release -o "$packages" --nologo
 version=$(dotnet msbuild src/EventBus/EventBus.csproj -getProperty:Version)

@@ -1,16 +1,18 @@
-// A user's program: pub/sub, a work queue, a health check and the Generic Host, consumed as packages, with
+// A user's program: pub/sub, a work queue, a health check, the Generic Host and one tracked publish, consumed as packages, with
 // the handler classes registered by the source-generated AddEventBusHandlers(). It exits with 0 only when
 // every event and item reached its handler exactly once and the health check ran; scripts/package-smoke.sh
 // runs it as a normal (JIT) program and as a native AOT binary.
 using System.Collections.Concurrent;
 using EventBus;
+using EventBus.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 const int Orders = 200;
-var ledger = new Ledger(Orders);
+// The last order is published through EventBusTracker (the EventBus.Testing package).
+var ledger = new Ledger(Orders + 1);
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -38,17 +40,25 @@ for (var i = 1; i <= Orders; i++)
     tickPublisher.Publish(new Tick(i));
 }
 
+TrackedSession tracked;
+using (var tracker = new EventBusTracker(bus).Track(host.Services.GetRequiredService<IWorkQueue<ChargeCard>>()))
+{
+    tracked = await tracker.PublishAndWaitAsync(new OrderPlaced(Orders + 1, 99m));
+}
+
+var trackedOk = tracked.AllHandled && tracked.MessagesOf<ChargeCard>().Count() == 1 && tracked.Roots.Single().Outcomes.Count == 3;
 await ledger.AllCharged.WaitAsync(TimeSpan.FromSeconds(60));
 var health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 await host.StopAsync();
 
-var ok = ledger.Reserved.Count == Orders && ledger.Charged.Count == Orders && ledger.Audited.Count == Orders
-    && ledger.Charged.Distinct().Count() == Orders && Volatile.Read(ref ticks) == Orders
+var ok = ledger.Reserved.Count == Orders + 1 && ledger.Charged.Count == Orders + 1 && ledger.Audited.Count == Orders + 1
+    && ledger.Charged.Distinct().Count() == Orders + 1 && Volatile.Read(ref ticks) == Orders && trackedOk
     && health.Entries["eventbus"].Status != HealthStatus.Unhealthy;
 // The script says how it ran this build (the AOT feature switches are set for the JIT run too).
 var mode = args.Length > 0 ? args[0] : "jit";
 Console.WriteLine($"package smoke ({mode}): " +
     $"{ledger.Reserved.Count} reserved, {ledger.Charged.Count} charged once each, {ledger.Audited.Count} audited, {ticks} ticks, " +
+    $"tracked publish {tracked.Messages.Count} messages, all handled: {tracked.AllHandled}, " +
     $"health {health.Entries["eventbus"].Status} ({health.Entries["eventbus"].Description}): {(ok ? "ok" : "FAILED")}");
 return ok ? 0 : 1;
 

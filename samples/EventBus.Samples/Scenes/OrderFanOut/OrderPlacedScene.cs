@@ -50,15 +50,11 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
         await using var host = await SceneHost.StartAsync(services =>
         {
             services.AddSingleton(ledger);
-            services.AddEventBus(o =>
-                {
-                    o.DeadLetterSink = deadLetters;
-                    o.OnError = errors.Enqueue;
-                })
-                .AddHandler<OrderPlaced, InventoryService>(static o => Subscribe(o, InventoryService.Name))
-                .AddHandler<OrderPlaced, PaymentService>(static o => Subscribe(o, PaymentService.Name))
-                .AddHandler<OrderPlaced, ConfirmationEmailService>(static o => Subscribe(o, ConfirmationEmailService.Name))
-                .AddHandler<OrderPlaced, ShippingService>(static o => Subscribe(o, ShippingService.Name));
+            AddServices(services.AddEventBus(o =>
+            {
+                o.DeadLetterSink = deadLetters;
+                o.OnError = errors.Enqueue;
+            }));
         }, cancellationToken);
 
         OrderPlaced[] orders =
@@ -174,6 +170,14 @@ internal sealed class OrderPlacedScene : Scene<OrderPlacedResult>
             .AddRow(Ui.Plain(order.OrderId), Ui.Plain(Instances.ToString(CultureInfo.InvariantCulture)), Ui.Bad(charges.ToString(CultureInfo.InvariantCulture))));
         return (Instances, charges);
     }
+
+    /// <summary>The four services of the shop, each a handler class with its own subscription on <see cref="Topic"/>
+    /// (they need an <see cref="OrderLedger"/> in the container).</summary>
+    internal static IEventBusBuilder AddServices(IEventBusBuilder bus) => bus
+        .AddHandler<OrderPlaced, InventoryService>(static o => Subscribe(o, InventoryService.Name))
+        .AddHandler<OrderPlaced, PaymentService>(static o => Subscribe(o, PaymentService.Name))
+        .AddHandler<OrderPlaced, ConfirmationEmailService>(static o => Subscribe(o, ConfirmationEmailService.Name))
+        .AddHandler<OrderPlaced, ShippingService>(static o => Subscribe(o, ShippingService.Name));
 
     private static void Subscribe(SubscriptionOptions options, string name)
     {
