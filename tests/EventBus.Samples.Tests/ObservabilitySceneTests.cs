@@ -62,6 +62,24 @@ public sealed class ObservabilitySceneTests
     }
 
     [Fact]
+    public async Task A_handler_filter_puts_the_message_id_and_correlation_id_in_the_scope_of_the_handlers_own_log_lines()
+    {
+        var (result, output) = await SceneHarness.RunAsync(new ObservabilityScene());
+        var report = result.Report;
+        var letter = report.DeadLetters.Should().ContainSingle().Subject;
+
+        var own = report.Logs.Where(ObservabilityScene.IsHandlersOwn).ToList();
+        own.Should().HaveCount(letter.Attempts, "the fraud check logs once per attempt, and the filter runs for every retry");
+        own.Should().OnlyContain(l => l.Scope != null
+            && l.Scope.Contains(letter.Context!.Id.ToString())
+            && l.Scope.Contains(ObservabilityScene.CartId(CheckoutScript.PermanentFailureAt))
+            && l.Scope.Contains(FraudCheck.Name));
+        report.Logs.Where(l => !ObservabilityScene.IsHandlersOwn(l)).Should().OnlyContain(l => l.Scope == null,
+            "the bus logs outside the handler call, so its lines need no scope: they carry the id in their message");
+        output.Should().Contain("LogScopeFilter");
+    }
+
+    [Fact]
     public async Task Every_handler_attempt_has_a_process_span_linked_to_the_publish_span_of_its_event()
     {
         var (result, output) = await SceneHarness.RunAsync(new ObservabilityScene());

@@ -9,6 +9,8 @@ internal abstract class HandlerRegistration : IHandlerClass
 
     public abstract string Role { get; }
 
+    public abstract IReadOnlyList<Type> Filters { get; }
+
     /// <summary>The event type handled.</summary>
     internal abstract Type EventType { get; }
 
@@ -22,11 +24,16 @@ internal abstract class HandlerRegistration : IHandlerClass
 internal sealed class HandlerRegistration<TEvent, THandler> : HandlerRegistration
     where THandler : class, IEventHandler<TEvent>
 {
+    /// <summary>The end of a filter pipeline: the handler, resolved from the attempt's scope.</summary>
+    private static readonly HandlerFilterDelegate s_handle = static context =>
+        context.Services.GetRequiredService<THandler>().HandleAsync((TEvent)context.Message, context.EventContext, context.CancellationToken);
+
     private readonly SubscriptionOptions _subscribed;
 
-    internal HandlerRegistration(SubscriptionOptions settings)
+    internal HandlerRegistration(SubscriptionOptions settings, Type[] filters)
     {
         Settings = settings;
+        Filters = filters;
         _subscribed = SubscriptionSettings.Copy(settings);
         _subscribed.RetryPolicy = ContainerDisposedException.ExcludeFrom(settings.RetryPolicy);
     }
@@ -35,12 +42,22 @@ internal sealed class HandlerRegistration<TEvent, THandler> : HandlerRegistratio
 
     public override string Role => $"handler of {typeof(TEvent).Name}";
 
+    public override IReadOnlyList<Type> Filters { get; }
+
     internal override Type EventType => typeof(TEvent);
 
     internal override SubscriptionOptions Settings { get; }
 
     internal override IEventSubscription Subscribe(IEventBus bus, IServiceProvider services)
     {
+        // Decided once here: without filters, the subscription calls the handler exactly as it always has.
+        var pipeline = HandlerFilterPipeline.Create(
+            services, Filters, s_handle, typeof(TEvent), typeof(THandler), Settings.Name ?? typeof(THandler).Name, isWorkItem: false);
+        if (pipeline is not null)
+        {
+            return bus.Subscribe<TEvent>((@event, context, cancellationToken) => pipeline.HandleAsync(@event!, context, cancellationToken), _subscribed);
+        }
+
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         return bus.Subscribe<TEvent>((@event, context, cancellationToken) => HandleAsync(scopes, @event, context, cancellationToken), _subscribed);
     }

@@ -4,39 +4,38 @@ using Microsoft.Extensions.Logging;
 
 namespace EventBus.DependencyInjection.Internal;
 
-/// <summary>Resolves every registered handler class once when the host starts, so that a missing
-/// dependency fails the start instead of every event.</summary>
+/// <summary>Resolves every registered handler class, and every filter around one, once when the host starts, so that a
+/// missing dependency fails the start instead of every event.</summary>
 internal static partial class HandlerStartupCheck
 {
     internal static async Task RunAsync(IServiceProvider services, ILogger logger)
     {
-        List<(IHandlerClass Handler, Exception Error)>? failures = null;
+        List<Failure>? failures = null;
         var seen = new HashSet<Type>();
         var scope = services.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
             foreach (var handler in HandlerClasses(services))
             {
-                if (!seen.Add(handler.HandlerType))
+                if (seen.Add(handler.HandlerType))
                 {
-                    continue;
+                    Resolve(scope.ServiceProvider, handler.HandlerType, $"{handler.HandlerType.FullName} ({handler.Role})", ref failures);
                 }
 
-                try
+                // A filter is named with the first handler it wraps; a global one that fails is reported once.
+                foreach (var filter in HandlerFilterPipeline.FilterTypes(services, handler.Filters))
                 {
-                    _ = scope.ServiceProvider.GetRequiredService(handler.HandlerType);
-                }
-                catch (Exception ex)
-                {
-                    // Any failure to create the handler (a missing service, a throwing constructor) is reported, all together.
-                    (failures ??= []).Add((handler, ex));
+                    if (seen.Add(filter))
+                    {
+                        Resolve(scope.ServiceProvider, filter, $"{filter.FullName} (filter around {handler.HandlerType.FullName}, {handler.Role})", ref failures);
+                    }
                 }
             }
         }
 
         if (failures is not null)
         {
-            throw Failure(failures);
+            throw ToException(failures);
         }
 
         WarnAboutDuplicates(services, logger);
@@ -45,14 +44,33 @@ internal static partial class HandlerStartupCheck
     private static IEnumerable<IHandlerClass> HandlerClasses(IServiceProvider services) =>
         services.GetServices<HandlerRegistration>().Cast<IHandlerClass>().Concat(services.GetServices<WorkQueueRegistration>());
 
-    private static InvalidOperationException Failure(List<(IHandlerClass Handler, Exception Error)> failures)
+    private static void Resolve(IServiceProvider scope, Type type, string description, ref List<Failure>? failures)
     {
-        var message = new StringBuilder();
-        message.Append(failures.Count == 1 ? "An event bus handler class cannot be created" : $"{failures.Count} event bus handler classes cannot be created")
-            .Append(" (each was resolved once when the host started):");
-        foreach (var (handler, error) in failures)
+        try
         {
-            message.AppendLine().Append(" - ").Append(handler.HandlerType.FullName).Append(" (").Append(handler.Role).Append("): ").Append(error.Message);
+            _ = scope.GetRequiredService(type);
+        }
+        catch (Exception ex)
+        {
+            // Any failure to create it (a missing service, a throwing constructor) is reported, all together.
+            (failures ??= []).Add(new Failure(description, typeof(IHandlerFilter).IsAssignableFrom(type), ex));
+        }
+    }
+
+    private static InvalidOperationException ToException(List<Failure> failures)
+    {
+        var filters = failures.Count(static f => f.IsFilter);
+        var what = (failures.Count, filters) switch
+        {
+            (1, 0) => "An event bus handler class cannot be created",
+            (1, _) => "An event bus handler filter cannot be created",
+            (_, 0) => $"{failures.Count} event bus handler classes cannot be created",
+            _ => $"{failures.Count} event bus handler classes and filters cannot be created",
+        };
+        var message = new StringBuilder().Append(what).Append(" (each was resolved once when the host started):");
+        foreach (var failure in failures)
+        {
+            message.AppendLine().Append(" - ").Append(failure.Description).Append(": ").Append(failure.Error.Message);
         }
 
         message.AppendLine()
@@ -74,6 +92,8 @@ internal static partial class HandlerStartupCheck
             }
         }
     }
+
+    private sealed record Failure(string Description, bool IsFilter, Exception Error);
 
     [LoggerMessage(EventId = 2003, EventName = "HandlerSubscribedTwice", Level = LogLevel.Warning,
         Message = "{Handler} is subscribed to {EventType} on topic {Topic} more than once, with different settings: it handles each such event once per subscription")]

@@ -8,4 +8,7 @@ internal interface IHandlerClass
 
     /// <summary>What it does, for messages: "handler of OrderPlaced", "handler of work queue 'payments'".</summary>
     string Role { get; }
+
+    /// <summary>The registration's own filters (<see cref="HandlerFilterList"/>), in order; the global ones are not included.</summary>
+    IReadOnlyList<Type> Filters { get; }
 }

@@ -13,8 +13,9 @@ namespace EventBus.DependencyInjection.Internal;
 /// <param name="handlerType">The handler class.</param>
 /// <param name="persistence">What makes the queue durable (EventBus.Sqlite's options object); null for an in-memory queue.</param>
 /// <param name="configure">The user's configure delegate, if any.</param>
+/// <param name="filters">The queue's own handler filters, in order.</param>
 internal abstract class WorkQueueRegistration(
-    string name, bool isNamed, Type itemType, Type handlerType, object? persistence, Delegate? configure) : IHandlerClass, IRegisteredWorkQueue
+    string name, bool isNamed, Type itemType, Type handlerType, object? persistence, Delegate? configure, Type[] filters) : IHandlerClass, IRegisteredWorkQueue
 {
     public string Name => name;
 
@@ -25,6 +26,8 @@ internal abstract class WorkQueueRegistration(
     public string Role => $"handler of work queue '{Name}'";
 
     public bool IsNamed => isNamed;
+
+    public IReadOnlyList<Type> Filters => filters;
 
     public abstract bool IsCreated { get; }
 
@@ -37,14 +40,15 @@ internal abstract class WorkQueueRegistration(
     public abstract WorkQueueStatistics GetStatistics();
 
     /// <summary>Whether <paramref name="other"/> is what this registration's <c>AddWorkQueue</c> call would make: the same item
-    /// type, name, handler, persistence object and configure delegate (so the same call made twice adds nothing).</summary>
+    /// type, name, handler, persistence object, configure delegate and filters (so the same call made twice adds nothing).</summary>
     internal bool IsSameAs(WorkQueueRegistration other) =>
         other.ItemType == itemType
         && other.IsNamed == isNamed
         && string.Equals(other.Name, name, StringComparison.Ordinal)
         && other.HandlerType == handlerType
         && ReferenceEquals(other.Persistence, persistence)
-        && Equals(other.Configure, configure);
+        && Equals(other.Configure, configure)
+        && other.Filters.SequenceEqual(filters);
 
     /// <summary>Creates the queue if it does not exist yet (its workers start then).</summary>
     internal abstract void Start(IServiceProvider services);
@@ -63,11 +67,15 @@ internal abstract class WorkQueueRegistration(
 /// A kind adds only how its queue is created and read.
 /// </summary>
 internal abstract class WorkQueueRegistration<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler, TQueue>(
-    string name, bool isNamed, object? persistence, Action<WorkQueueOptions<T>>? configure)
-    : WorkQueueRegistration(name, isNamed, typeof(T), typeof(THandler), persistence, configure)
+    string name, bool isNamed, object? persistence, Action<WorkQueueOptions<T>>? configure, Type[]? filters = null)
+    : WorkQueueRegistration(name, isNamed, typeof(T), typeof(THandler), persistence, configure, filters ?? [])
     where THandler : class, IWorkItemHandler<T>
     where TQueue : class, IWorkQueue<T>
 {
+    /// <summary>The end of a filter pipeline: the handler, resolved from the attempt's scope.</summary>
+    private static readonly HandlerFilterDelegate s_handle = static context =>
+        context.Services.GetRequiredService<THandler>().HandleAsync((T)context.Message, context.EventContext, context.CancellationToken);
+
     private readonly Lock _gate = new();
     private TQueue? _queue;
 
@@ -132,8 +140,7 @@ internal abstract class WorkQueueRegistration<T, [DynamicallyAccessedMembers(Dyn
             configure?.Invoke(options);
             options.RetryPolicy = ContainerDisposedException.ExcludeFrom(options.RetryPolicy);
 
-            var scopes = services.GetRequiredService<IServiceScopeFactory>();
-            Volatile.Write(ref _queue, Create((item, context, cancellationToken) => HandleAsync(scopes, item, context, cancellationToken), options));
+            Volatile.Write(ref _queue, Create(Handler(services), options));
             return _queue;
         }
     }
@@ -147,6 +154,19 @@ internal abstract class WorkQueueRegistration<T, [DynamicallyAccessedMembers(Dyn
     /// <param name="handler">Handles an item with a <typeparamref name="THandler"/> from a scope of its own.</param>
     /// <param name="options">The queue's options, the user's configure applied.</param>
     protected abstract TQueue Create(Func<T, EventContext, CancellationToken, ValueTask> handler, WorkQueueOptions<T> options);
+
+    /// <summary>How an item is handled, decided once: without filters, exactly the direct call in a scope.</summary>
+    private Func<T, EventContext, CancellationToken, ValueTask> Handler(IServiceProvider services)
+    {
+        var pipeline = HandlerFilterPipeline.Create(services, Filters, s_handle, typeof(T), typeof(THandler), Name, isWorkItem: true);
+        if (pipeline is not null)
+        {
+            return (item, context, cancellationToken) => pipeline.HandleAsync(item!, context, cancellationToken);
+        }
+
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        return (item, context, cancellationToken) => HandleAsync(scopes, item, context, cancellationToken);
+    }
 
     private bool IsRegistered(IServiceCollection services)
     {
@@ -177,8 +197,8 @@ internal abstract class WorkQueueRegistration<T, [DynamicallyAccessedMembers(Dyn
 
 /// <summary>Owns one in-memory <see cref="WorkQueue{T}"/> whose items are handled by <typeparamref name="THandler"/>.</summary>
 internal sealed class WorkQueueRegistration<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(
-    string name, bool isNamed, Action<WorkQueueOptions<T>>? configure)
-    : WorkQueueRegistration<T, THandler, WorkQueue<T>>(name, isNamed, persistence: null, configure)
+    string name, bool isNamed, Action<WorkQueueOptions<T>>? configure, Type[]? filters = null)
+    : WorkQueueRegistration<T, THandler, WorkQueue<T>>(name, isNamed, persistence: null, configure, filters)
     where THandler : class, IWorkItemHandler<T>
 {
     public override int Capacity => Current?.Capacity ?? 0;

@@ -45,6 +45,7 @@ internal sealed class ObservabilityScene : Scene<ObservabilityResult>
         {
             services.AddSingleton(script);
             services.AddEventBus(signals.Attach)
+                .AddFilter<LogScopeFilter>()
                 .AddHandler<CheckoutCompleted, ReceiptPrinter>(static o => o.Name = ReceiptPrinter.Name)
                 .AddHandler<CheckoutCompleted, LoyaltyPoints>(static o =>
                 {
@@ -72,12 +73,13 @@ internal sealed class ObservabilityScene : Scene<ObservabilityResult>
         console.Say($"timeout, then fine), {FraudCheck.Name} (fails on #{CheckoutScript.PermanentFailureAt} every time) and {LiveTicker.Name} " +
             $"(a buffer of {CheckoutScript.TickerCapacity}, DropOldest, stuck");
         console.Say("during the burst). An ActivityListener and a MeterListener listen in, as an OpenTelemetry SDK would.");
-        var publisher = host.Bus.GetPublisher<CheckoutCompleted>(Topic);
+        console.Say("Each checkout carries a correlation id (its cart); a handler filter opens a logging scope around every handler call.");
         using (signals.Traces.StartRun("checkout burst"))
         {
             for (var number = 1; number <= CheckoutScript.Checkouts; number++)
             {
-                await publisher.PublishAsync(new CheckoutCompleted(number, 10m * number), cancellationToken);
+                var options = new PublishOptions { Topic = Topic, CorrelationId = CartId(number) };
+                await host.Bus.PublishAsync(new CheckoutCompleted(number, 10m * number), options, cancellationToken);
             }
         }
 
@@ -104,12 +106,13 @@ internal sealed class ObservabilityScene : Scene<ObservabilityResult>
 
         console.Heading("When: the bus's own log lines (source-generated, never the payload)");
         var logs = Ui.Table("level", "event", "lines", "first message");
-        foreach (var group in report.Logs.GroupBy(static l => (l.Level, l.EventId.Id, l.EventId.Name)).OrderBy(static g => g.Key.Id))
+        foreach (var group in report.Logs.Where(static l => !IsHandlersOwn(l)).GroupBy(static l => (l.Level, l.EventId.Id, l.EventId.Name)).OrderBy(static g => g.Key.Id))
         {
             logs.AddPlainRow(group.Key.Level.ToString(), $"{group.Key.Id} {group.Key.Name}", Ui.Count(group.Count()), group.First().Message);
         }
 
         console.Write(logs);
+        WriteHandlerLogs(console, report);
 
         console.Heading("Do the signals agree?");
         var agreement = Ui.Table("fact", "drain", "counters", "callbacks", "dead letters", "logs", "metrics", "spans", "agree");
@@ -303,6 +306,27 @@ internal sealed class ObservabilityScene : Scene<ObservabilityResult>
         }
 
         console.Write(failures);
+    }
+
+    /// <summary>The correlation id the checkout <paramref name="number"/> is published with.</summary>
+    internal static string CartId(int number) => $"cart-{number.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Whether <paramref name="line"/> was logged by a handler of this scene rather than by the bus.</summary>
+    internal static bool IsHandlersOwn(LogRecord line) => line.Category == typeof(FraudCheck).FullName;
+
+    private static void WriteHandlerLogs(IAnsiConsole console, ObservabilityReport report)
+    {
+        console.Heading("Whose: a handler's own log lines, with the ids a filter's logging scope adds");
+        var table = Ui.Table("level", "message", "scope (opened by LogScopeFilter)");
+        foreach (var line in report.Logs.Where(IsHandlersOwn))
+        {
+            table.AddPlainRow(line.Level.ToString(), line.Message, line.Scope ?? "-");
+        }
+
+        console.Write(table);
+        console.Say($"{FraudCheck.Name} logs one plain sentence per attempt. AddFilter<LogScopeFilter>() wraps every handler class in a");
+        console.Say("filter that opens a logging scope with the message id, correlation id and subscription: its lines now join the");
+        console.Say("dead letter, the spans and the bus's own lines on one id, and no handler had to pass the ids along.");
     }
 
     private static void WriteHookUp(IAnsiConsole console)
