@@ -265,9 +265,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
     /// <returns>A task that completes when the file is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        using (var deadline = _drainTimeout == Timeout.InfiniteTimeSpan
-            ? new CancellationTokenSource()
-            : new CancellationTokenSource(_drainTimeout, Environment.Time))
+        using (var deadline = Environment.DrainDeadline(_drainTimeout))
         {
             await CompleteAsync(deadline.Token).ConfigureAwait(false);
         }
@@ -368,22 +366,12 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
     }
 
     /// <summary>An enqueue someone listens to: inside a producer span, counted.</summary>
-    private async ValueTask EnqueueObservedAsync(T item, string? key, CancellationToken cancellationToken)
-    {
-        using var activity = MessagingTelemetry.StartPublish(_publishSpanName, Name);
-        try
-        {
-            await _store.EnqueueAsync(item, key, cancellationToken).ConfigureAwait(false);
-            Environment.Telemetry.RecordSent(Name, error: null);
-        }
-        catch (Exception ex)
-        {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
-            activity?.SetTag(Conventions.ErrorType, ex.GetType().FullName);
-            Environment.Telemetry.RecordSent(Name, ex);
-            throw;
-        }
-    }
+    private ValueTask EnqueueObservedAsync(T item, string? key, CancellationToken cancellationToken) =>
+        Environment.Telemetry.SendObservedAsync(
+            _publishSpanName,
+            Name,
+            (Store: _store, Item: item, Key: key, Token: cancellationToken),
+            static (state, _) => state.Store.EnqueueAsync(state.Item, state.Key, state.Token));
 
     /// <summary>The depth gauge's callback.</summary>
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveDepth()

@@ -77,9 +77,19 @@ internal sealed class DeliveryEnvironment
             Tracker = tracker,
         };
         tracker?.Context = context;
+        if (publish is not null)
+        {
+            MessagingTelemetry.TagMessage(publish, context);
+        }
+
         tracking?.Published(context, message, queue);
         return context;
     }
+
+    /// <summary>The deadline of a <c>DisposeAsync</c>: fires after <paramref name="drainTimeout"/> on this environment's
+    /// clock, or never for <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    internal CancellationTokenSource DrainDeadline(TimeSpan drainTimeout) =>
+        drainTimeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(drainTimeout, Time);
 
     /// <summary>Creates a context for an event that travelled without one and now needs it (a dead letter).</summary>
     internal EventContext CreateContext(Type eventType)

@@ -97,6 +97,25 @@ internal sealed class MessagingTelemetry : IDisposable
         return activity;
     }
 
+    /// <summary>Runs one publish or enqueue someone listens to: inside its producer span (given to
+    /// <paramref name="send"/>, which tags it), then counted as sent, or as failed with the span marked.</summary>
+    internal async ValueTask SendObservedAsync<TState>(string spanName, string destination, TState state, Func<TState, Activity?, ValueTask> send)
+    {
+        using var activity = StartPublish(spanName, destination);
+        try
+        {
+            await send(state, activity).ConfigureAwait(false);
+            RecordSent(destination, error: null);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag(Conventions.ErrorType, ex.GetType().FullName);
+            RecordSent(destination, ex);
+            throw;
+        }
+    }
+
     /// <summary>Tags a producer or consumer span with the message's id and correlation (conversation) id.</summary>
     internal static void TagMessage(Activity activity, EventContext context)
     {

@@ -149,9 +149,7 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
     }
 
     public CancellationTokenSource CreateDrainDeadline() =>
-        DrainTimeout == Timeout.InfiniteTimeSpan
-            ? new CancellationTokenSource()
-            : new CancellationTokenSource(DrainTimeout, Environment.Time);
+        Environment.DrainDeadline(DrainTimeout);
 
     public void Unregister(ISubscriptionEntry subscription)
     {

@@ -183,32 +183,23 @@ internal sealed class Route<T> : IRoute
     }
 
     /// <summary>A publish someone listens to: inside a producer span, with a context that carries it, counted.</summary>
-    private async ValueTask PublishObservedAsync(
+    private ValueTask PublishObservedAsync(
         RouteSnapshot<T> snapshot, T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)
     {
         // A publish on a topic nobody subscribes to uses its type's topicless route (see the bus): name the
         // span after the topic the publisher gave.
         var topic = options?.Topic ?? Topic;
         var destination = topic ?? RuntimeType.Name;
-        using var activity = MessagingTelemetry.StartPublish(
-            ReferenceEquals(topic, Topic) ? PublishSpanName : $"{Conventions.Publish} {destination}", destination);
-        var context = _host.Environment.CreatePublishContext(@event, RuntimeType, topic, options, activity);
-        if (activity is not null)
-        {
-            MessagingTelemetry.TagMessage(activity, context);
-        }
-        try
-        {
-            await Deliver(snapshot, @event, context, noWait, cancellationToken).ConfigureAwait(false);
-            _telemetry.RecordSent(destination, error: null);
-        }
-        catch (Exception ex)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            activity?.SetTag(Conventions.ErrorType, ex.GetType().FullName);
-            _telemetry.RecordSent(destination, ex);
-            throw;
-        }
+        return _telemetry.SendObservedAsync(
+            ReferenceEquals(topic, Topic) ? PublishSpanName : $"{Conventions.Publish} {destination}",
+            destination,
+            (Route: this, Snapshot: snapshot, Event: @event, Options: options, Topic: topic, NoWait: noWait, Token: cancellationToken),
+            static (state, activity) => Deliver(
+                state.Snapshot,
+                state.Event,
+                state.Route._host.Environment.CreatePublishContext(state.Event, state.Route.RuntimeType, state.Topic, state.Options, activity),
+                state.NoWait,
+                state.Token));
     }
 
     private static ValueTask Deliver(RouteSnapshot<T> snapshot, T @event, EventContext? context, bool noWait, CancellationToken cancellationToken)

@@ -168,9 +168,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     /// <returns>A task that completes when the queue has drained or the timeout passed.</returns>
     public async ValueTask DisposeAsync()
     {
-        using (var deadline = _drainTimeout == Timeout.InfiniteTimeSpan
-            ? new CancellationTokenSource()
-            : new CancellationTokenSource(_drainTimeout, Environment.Time))
+        using (var deadline = Environment.DrainDeadline(_drainTimeout))
         {
             await CompleteAsync(deadline.Token).ConfigureAwait(false);
         }
@@ -198,32 +196,15 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     public override string ToString() => $"{Name} (work queue of {typeof(T).Name})";
 
     /// <summary>An enqueue someone listens to: inside a producer span, with a context that carries it, counted.</summary>
-    private async ValueTask EnqueueObservedAsync(T item, CancellationToken cancellationToken)
-    {
-        using var activity = MessagingTelemetry.StartPublish(_publishSpanName, Name);
-        try
-        {
-            await EnqueueCoreAsync(CreateWorkItem(item, NewContext(item, activity)), cancellationToken).ConfigureAwait(false);
-            Environment.Telemetry.RecordSent(Name, error: null);
-        }
-        catch (Exception ex)
-        {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
-            activity?.SetTag(Conventions.ErrorType, ex.GetType().FullName);
-            Environment.Telemetry.RecordSent(Name, ex);
-            throw;
-        }
-    }
+    private ValueTask EnqueueObservedAsync(T item, CancellationToken cancellationToken) =>
+        Environment.Telemetry.SendObservedAsync(
+            _publishSpanName,
+            Name,
+            (Queue: this, Item: item, Token: cancellationToken),
+            static (state, activity) => state.Queue.EnqueueCoreAsync(state.Queue.CreateWorkItem(state.Item, state.Queue.NewContext(state.Item, activity)), state.Token));
 
-    private EventContext NewContext(T item, System.Diagnostics.Activity? activity)
-    {
-        var context = Environment.CreatePublishContext(item, item!.GetType(), topic: null, options: null, activity, Name);
-        if (activity is not null)
-        {
-            MessagingTelemetry.TagMessage(activity, context);
-        }
-        return context;
-    }
+    private EventContext NewContext(T item, System.Diagnostics.Activity? activity) =>
+        Environment.CreatePublishContext(item, item!.GetType(), topic: null, options: null, activity, Name);
 
     private bool TryEnqueueCore(in WorkItem<T> work)
     {
