@@ -75,7 +75,7 @@ internal sealed class Route<T> : IRoute
         try
         {
             var snapshot = Volatile.Read(ref _snapshot);
-            if (snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true)
+            if (snapshot.InlineOnly && (options is null || !options.CarriesContext) && !_telemetry.Observed)
             {
                 return DeliverInline(snapshot.Inline, @event, noWait, cancellationToken);
             }
@@ -96,15 +96,23 @@ internal sealed class Route<T> : IRoute
     /// <summary>Publishes without ever waiting; throws what the publish found.</summary>
     internal void Publish(T @event, PublishOptions? options)
     {
+        // An inline-only snapshot is never the closed one: the fast path needs no closed check of its own.
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot.IsClosed)
+        ValueTask publish;
+        if (snapshot.InlineOnly && (options is null || !options.CarriesContext) && !_telemetry.Observed)
         {
-            _host.ThrowIfClosed();
+            publish = DeliverInline(snapshot.Inline, @event, noWait: true, CancellationToken.None);
+        }
+        else
+        {
+            if (snapshot.IsClosed)
+            {
+                _host.ThrowIfClosed();
+            }
+
+            publish = PublishSlowAsync(snapshot, @event, options, noWait: true, CancellationToken.None);
         }
 
-        var publish = snapshot.InlineOnly && !_telemetry.Observed && options?.CarriesContext != true
-            ? DeliverInline(snapshot.Inline, @event, noWait: true, CancellationToken.None)
-            : PublishSlowAsync(snapshot, @event, options, noWait: true, CancellationToken.None);
         if (!publish.IsCompletedSuccessfully)
         {
             ThrowWhatItFound(publish);
