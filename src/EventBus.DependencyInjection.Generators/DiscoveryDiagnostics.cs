@@ -80,10 +80,34 @@ internal static class DiscoveryDiagnostics
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor FilterNotAFilter = new(
+        "EVB010",
+        "A handler's filter does not implement IHandlerFilter",
+        "'{0}' cannot be registered: [EventBusHandler(Filters)] lists {1}, which does not implement EventBus.IHandlerFilter. List filter classes only.",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor FilterNotCreatable = new(
+        "EVB011",
+        "A handler's filter cannot be created",
+        "'{0}' cannot be registered: its filter '{1}' {2}, so the container cannot create it. List a concrete, non-generic class with a public constructor (a closed generic type such as Filter<Order> is fine).",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor FilterInaccessible = new(
+        "EVB012",
+        "A handler's filter cannot be reached from generated code",
+        "'{0}' cannot be registered: its filter '{1}' is not accessible from this assembly's code (private, protected, file-local, or internal to another assembly), so the generated registration cannot name it. Make it internal or public.",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     private static readonly DiagnosticDescriptor[] s_all =
     [
         NoPublicConstructor, OpenGeneric, Inaccessible, ReferencedNotVisible, InvalidSetting, SettingNotApplicable,
-        AttributeOnNonHandler, DuplicateWorkQueue, StructHandler,
+        AttributeOnNonHandler, DuplicateWorkQueue, StructHandler, FilterNotAFilter, FilterNotCreatable, FilterInaccessible,
     ];
 
     public static DiagnosticDescriptor ById(string id)

@@ -34,7 +34,7 @@ internal static class HandlerReader
         var display = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
         var location = fromReference ? null : LocationInfo.From(type.Locations.FirstOrDefault());
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
-        var settings = attribute is null ? HandlerSettings.None : ReadSettings(attribute, display, diagnostics);
+        var settings = attribute is null ? HandlerSettings.None : ReadSettings(attribute, compilation, display, diagnostics);
         var canRegister = diagnostics.Count == 0;
 
         if (registrations.Length == 0)
@@ -193,11 +193,12 @@ internal static class HandlerReader
         return false;
     }
 
-    private static HandlerSettings ReadSettings(AttributeData attribute, string display, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    private static HandlerSettings ReadSettings(AttributeData attribute, Compilation compilation, string display, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
     {
         string? name = null, topic = null, mode = null, fullMode = null;
         int? capacity = null, concurrency = null, maxRetries = null;
         var exclude = false;
+        var filters = EquatableArray<string>.Empty;
         foreach (var argument in attribute.NamedArguments)
         {
             var value = argument.Value;
@@ -240,6 +241,9 @@ internal static class HandlerReader
                 case "Exclude":
                     exclude = value.Value is true;
                     break;
+                case "Filters":
+                    filters = ReadFilters(attribute, value, compilation, display, diagnostics);
+                    break;
             }
 
             if (problem is not null)
@@ -253,7 +257,123 @@ internal static class HandlerReader
             }
         }
 
-        return new HandlerSettings(name, topic, mode, capacity, fullMode, concurrency, maxRetries, exclude);
+        return new HandlerSettings(name, topic, mode, capacity, fullMode, concurrency, maxRetries, exclude, filters);
+    }
+
+    /// <summary>Reads <c>Filters = [typeof(A), typeof(B)]</c> in order (a type listed again keeps its first place), and
+    /// reports each entry the generated <c>HandlerFilterList.Add&lt;TFilter&gt;()</c> call could not compile or the container
+    /// could not create.</summary>
+    private static EquatableArray<string> ReadFilters(
+        AttributeData attribute, TypedConstant value, Compilation compilation, string display, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        if (value.Kind != TypedConstantKind.Array || value.IsNull)
+        {
+            return EquatableArray<string>.Empty;
+        }
+
+        var filters = ImmutableArray.CreateBuilder<string>();
+        for (var i = 0; i < value.Values.Length; i++)
+        {
+            var entry = value.Values[i];
+            if (entry.Kind == TypedConstantKind.Error || entry.Value is ITypeSymbol { TypeKind: TypeKind.Error })
+            {
+                // The compiler reports the unknown type itself.
+                continue;
+            }
+
+            var location = FilterLocation(attribute, i);
+            if (entry.Value is not INamedTypeSymbol filter || !IsFilter(filter))
+            {
+                var listed = entry.Value is ITypeSymbol other ? $"'{other.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}'" : "null";
+                diagnostics.Add(DiagnosticInfo.Create(DiscoveryDiagnostics.FilterNotAFilter, location, display, listed));
+                continue;
+            }
+
+            var filterDisplay = filter.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+            if (WhyNotCreatable(filter) is { } why)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiscoveryDiagnostics.FilterNotCreatable, location, display, filterDisplay, why));
+            }
+            else if (!compilation.IsSymbolAccessibleWithin(filter, compilation.Assembly) || IsFileLocal(filter))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiscoveryDiagnostics.FilterInaccessible, location, display, filterDisplay));
+            }
+            else
+            {
+                var name = filter.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                if (!filters.Contains(name))
+                {
+                    filters.Add(name);
+                }
+            }
+        }
+
+        return new EquatableArray<string>(filters.ToImmutable());
+    }
+
+    /// <summary>Whether <paramref name="type"/> is or implements <c>IHandlerFilter</c>; an unbound generic type (which lists no
+    /// interfaces of its own) is judged by its definition.</summary>
+    private static bool IsFilter(INamedTypeSymbol type)
+    {
+        var definition = type.IsUnboundGenericType ? type.OriginalDefinition : type;
+        return IsContract(definition, "IHandlerFilter", 0) || definition.AllInterfaces.Any(static i => IsContract(i, "IHandlerFilter", 0));
+    }
+
+    /// <summary>Why <c>HandlerFilterList.Add&lt;TFilter&gt;()</c> (<c>where TFilter : class</c>) or the container could not
+    /// take <paramref name="filter"/>; null when they can.</summary>
+    private static string? WhyNotCreatable(INamedTypeSymbol filter)
+    {
+        if (filter.IsUnboundGenericType)
+        {
+            return "is an open generic type";
+        }
+
+        if (filter.TypeKind == TypeKind.Interface)
+        {
+            return "is an interface";
+        }
+
+        if (filter.TypeKind != TypeKind.Class)
+        {
+            return "is a struct";
+        }
+
+        if (filter.IsAbstract)
+        {
+            return "is abstract";
+        }
+
+        return filter.InstanceConstructors.Any(static c => c.DeclaredAccessibility == Accessibility.Public) ? null : "has no public constructor";
+    }
+
+    /// <summary>Where the <paramref name="index"/>th entry of <c>Filters</c> is written (the <c>Filters</c> argument when its
+    /// form is not recognised); null for an attribute read from metadata.</summary>
+    private static LocationInfo? FilterLocation(AttributeData attribute, int index)
+    {
+        var argument = AttributeLocation(attribute, "Filters");
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax { ArgumentList: { } arguments })
+        {
+            return argument;
+        }
+
+        foreach (var candidate in arguments.Arguments)
+        {
+            if (candidate.NameEquals?.Name.Identifier.ValueText != "Filters")
+            {
+                continue;
+            }
+
+            SyntaxNode? element = candidate.Expression switch
+            {
+                CollectionExpressionSyntax collection when index < collection.Elements.Count => collection.Elements[index],
+                ArrayCreationExpressionSyntax { Initializer: { } initializer } when index < initializer.Expressions.Count => initializer.Expressions[index],
+                ImplicitArrayCreationExpressionSyntax { Initializer: { } initializer } when index < initializer.Expressions.Count => initializer.Expressions[index],
+                _ => null,
+            };
+            return element is null ? argument : LocationInfo.From(element.GetLocation());
+        }
+
+        return argument;
     }
 
     /// <summary>The name of the enum member <paramref name="value"/> holds, or null when none has that value.</summary>

@@ -30,7 +30,8 @@ internal sealed record HandlerClass(
 internal sealed record Registration(bool IsWorkQueue, string MessageTypeName, string MessageDisplayName);
 
 /// <summary>The settings of <c>[EventBusHandler]</c>; null where the attribute does not set them. Enum values
-/// are kept as the member names to write (<c>Inline</c>).</summary>
+/// are kept as the member names to write (<c>Inline</c>); <paramref name="Filters"/> holds the handler's own filter
+/// classes, fully qualified, outermost first (empty when it has none).</summary>
 internal sealed record HandlerSettings(
     string? Name,
     string? Topic,
@@ -39,9 +40,10 @@ internal sealed record HandlerSettings(
     string? FullMode,
     int? Concurrency,
     int? MaxRetries,
-    bool Exclude)
+    bool Exclude,
+    EquatableArray<string> Filters)
 {
-    public static HandlerSettings None { get; } = new(null, null, null, null, null, null, null, Exclude: false);
+    public static HandlerSettings None { get; } = new(null, null, null, null, null, null, null, Exclude: false, EquatableArray<string>.Empty);
 }
 
 /// <summary>A diagnostic to report, kept as plain values.</summary>

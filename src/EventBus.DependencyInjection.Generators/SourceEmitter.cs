@@ -28,7 +28,7 @@ internal static class SourceEmitter
                     /// <summary>
                     /// Registers every handler class found at compile time: each <c>IEventHandler&lt;T&gt;</c> with
                     /// <c>AddHandler</c> and each <c>IWorkItemHandler&lt;T&gt;</c> with <c>AddWorkQueue</c>, once per type it
-                    /// handles, with the settings of its <c>[EventBusHandler]</c> attribute.
+                    /// handles, with the settings (and own filters) of its <c>[EventBusHandler]</c> attribute.
                     /// </summary>
                     /// <param name="builder">The bus builder.</param>
                     /// <param name="include">Decides, per handler class, whether it is registered; null registers them all.</param>
@@ -105,10 +105,24 @@ internal static class SourceEmitter
             statements.Add($"o.RetryPolicy = new global::EventBus.RetryPolicy {{ MaxRetries = {retries.ToString(CultureInfo.InvariantCulture)} }};");
         }
 
+        // A static lambda is one cached delegate, so a second AddEventBusHandlers() call is recognised as the same registration.
         if (statements.Count > 0)
         {
-            // A static lambda is one cached delegate, so a second AddEventBusHandlers() call is recognised as the same registration.
             call.Append(", static o => { ").Append(string.Join(" ", statements)).Append(" }");
+        }
+        else if (settings.Filters.Count > 0)
+        {
+            call.Append(", null");
+        }
+
+        if (settings.Filters.Count > 0)
+        {
+            // Named, so that only the overloads taking filters apply (a null configure would also fit a queue's name).
+            call.Append(", filters: static f => f");
+            foreach (var filter in settings.Filters)
+            {
+                call.Append(".Add<").Append(filter).Append(">()");
+            }
         }
 
         return call.Append(')').ToString();

@@ -43,6 +43,16 @@ public sealed class EventBusHandlerAttribute : Attribute
     /// <value>The default is 3.</value>
     public int MaxRetries { get; set; } = 3;
 
+    /// <summary>The handler's own filters (<see cref="IHandlerFilter"/> classes), outermost first:
+    /// <c>Filters = [typeof(TenantFilter), typeof(TransactionFilter)]</c>. The generated registration adds them with
+    /// <see cref="HandlerFilterList.Add{TFilter}"/>, inside the bus's global filters (<c>AddFilter</c>), for every type the
+    /// class handles, subscription or work queue.</summary>
+    /// <value>The default is <see langword="null"/>: no filters of its own (the global ones still apply).</value>
+    /// <remarks>The array's order is the pipeline's order; a type listed twice keeps its first place. Each entry must be a
+    /// concrete, non-generic class that implements <see cref="IHandlerFilter"/>, has a public constructor and can be named
+    /// from the project's own code, or the project does not compile (diagnostics EVB010 to EVB012).</remarks>
+    public Type[]? Filters { get; set; }
+
     /// <summary>Leaves the class out of <c>AddEventBusHandlers()</c>, to register it by hand
     /// (<c>AddHandler</c>, <c>AddWorkQueue</c>) with settings an attribute cannot hold.</summary>
     /// <value>The default is <see langword="false"/>.</value>

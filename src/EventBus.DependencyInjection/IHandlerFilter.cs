@@ -4,7 +4,7 @@ namespace EventBus;
 /// Code that runs around every call of a handler class: log enrichment, a tenant read from the headers, a
 /// transaction per item, timing. Register it for every handler class and work queue of the bus with
 /// <c>AddFilter&lt;TFilter&gt;()</c>, or for one handler through the <see cref="HandlerFilterList"/> overloads of
-/// <c>AddHandler</c> and <c>AddWorkQueue</c>.
+/// <c>AddHandler</c> and <c>AddWorkQueue</c> (for a discovered handler class, <see cref="EventBusHandlerAttribute.Filters"/>).
 /// </summary>
 /// <remarks>
 /// <para><b>Order.</b> Global filters run first, in the order they were added (the first added is the outermost),

@@ -31,9 +31,10 @@ public sealed class AddEventBusHandlersTests
             ("Audit", "OrderPlaced", null, DeliveryMode.Inline),
             ("CancellationLog", "OrderCancelled", null, DeliveryMode.Queued),
             ("ArchiveInvoice", "InvoiceIssued", "invoices", DeliveryMode.Queued),
+            ("StockLedger", "StockCounted", null, DeliveryMode.Queued),
         }, "the abstract base class and the excluded class are not registered");
         bus.Subscriptions.Single(s => s.Name == "vip-desk").Capacity.Should().Be(64, "Capacity = 64 reached the subscription");
-        provider.GetServices<IRegisteredWorkQueue>().Select(q => q.Name).Should().BeEquivalentTo(["ChargeCard", "refunds"]);
+        provider.GetServices<IRegisteredWorkQueue>().Select(q => q.Name).Should().BeEquivalentTo(["ChargeCard", "refunds", "PackParcel"]);
         provider.GetRequiredService<WorkQueue<ChargeCard>>().WorkerCount.Should().Be(3, "Concurrency = 3 is the queue's worker count");
         provider.GetRequiredKeyedService<IWorkQueue<ChargeCard>>("refunds").Should().NotBeNull();
     }
@@ -70,6 +71,33 @@ public sealed class AddEventBusHandlersTests
             "charged 5", "refunded 6",
         ]);
         library.Entries.Should().Equal("archived 4");
+        library.Steps.Should().Equal(["archive filter>", "<archive filter"], "a referenced library's handler keeps the filter its attribute names");
+    }
+
+    [Fact]
+    public async Task A_discovered_handlers_own_filters_run_in_the_attributes_order_inside_a_global_filter_for_an_event_and_a_work_item()
+    {
+        var journal = new Journal();
+        using var host = new HostBuilder()
+            .ConfigureServices(services => services
+                .AddSingleton(journal).AddSingleton(new LibraryJournal())
+                .AddEventBus().AddFilter<OuterFilter>().AddEventBusHandlers())
+            .Build();
+        await host.StartAsync();
+
+        journal.Expected = new Countdown(1);
+        await host.Services.GetRequiredService<IEventBus>().PublishAsync(new StockCounted(7));
+        await journal.Expected.WaitAsync("the filtered event handler");
+        await Wait.Until(() => journal.Trail.Count == 7, "the event's filters to return, so that the two pipelines' steps do not interleave");
+        journal.Expected = new Countdown(1);
+        await host.Services.GetRequiredService<IWorkQueue<PackParcel>>().EnqueueAsync(new PackParcel(8));
+        await journal.Expected.WaitAsync("the filtered work-item handler");
+        await Wait.For(host.StopAsync(), "the host to stop");
+
+        journal.Trail.Should().Equal(
+            ["outer>", "tenant>", "timing>", "counted 7", "<timing", "<tenant", "<outer",
+             "outer>", "tenant>", "timing>", "packed 8", "<timing", "<tenant", "<outer"],
+            "the global filter is outermost, then the attribute's filters in their order, for both kinds of handler");
     }
 
     [Fact]

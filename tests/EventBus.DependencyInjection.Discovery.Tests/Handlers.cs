@@ -9,12 +9,19 @@ public sealed record OrderCancelled(int Id);
 
 public sealed record ChargeCard(int OrderId);
 
+public sealed record StockCounted(int Sku);
+
+public sealed record PackParcel(int OrderId);
+
 /// <summary>What the handlers saw, shared through the container.</summary>
 public sealed class Journal
 {
     public ConcurrentQueue<string> Entries { get; } = new();
 
     public Countdown? Expected { get; set; }
+
+    /// <summary>The filters' steps and the filtered handler's calls, in order (not counted by <see cref="Expected"/>).</summary>
+    public ConcurrentQueue<string> Trail { get; } = new();
 
     public void Write(string entry)
     {
@@ -105,3 +112,40 @@ public abstract class LoggingHandler<T>(Journal journal) : IEventHandler<T>
 }
 
 public sealed class CancellationLog(Journal journal) : LoggingHandler<OrderCancelled>(journal);
+
+/// <summary>Filters of its own from the attribute, outermost first, for the event it handles and its work queue alike.</summary>
+[EventBusHandler(Filters = [typeof(TenantFilter), typeof(TimingFilter)])]
+public sealed class StockLedger(Journal journal) : IEventHandler<StockCounted>, IWorkItemHandler<PackParcel>
+{
+    public ValueTask HandleAsync(StockCounted @event, EventContext context, CancellationToken cancellationToken)
+    {
+        journal.Trail.Enqueue($"counted {@event.Sku}");
+        journal.Write($"counted {@event.Sku}");
+        return default;
+    }
+
+    public ValueTask HandleAsync(PackParcel item, EventContext context, CancellationToken cancellationToken)
+    {
+        journal.Trail.Enqueue($"packed {item.OrderId}");
+        journal.Write($"packed {item.OrderId}");
+        return default;
+    }
+}
+
+/// <summary>Writes its name to the trail before and after the rest of the pipeline.</summary>
+public abstract class TrailFilter(Journal journal, string name) : IHandlerFilter
+{
+    public async ValueTask InvokeAsync(HandlerFilterContext context, HandlerFilterDelegate next)
+    {
+        journal.Trail.Enqueue($"{name}>");
+        await next(context);
+        journal.Trail.Enqueue($"<{name}");
+    }
+}
+
+public sealed class TenantFilter(Journal journal) : TrailFilter(journal, "tenant");
+
+public sealed class TimingFilter(Journal journal) : TrailFilter(journal, "timing");
+
+/// <summary>Added by hand with AddFilter: a global filter, around every handler class.</summary>
+public sealed class OuterFilter(Journal journal) : TrailFilter(journal, "outer");

@@ -27,6 +27,13 @@ public sealed class HandlerDiscoveryGeneratorTests
         }
         """;
 
+    private static string Filter(string declaration) => $$"""
+        {{declaration}} : IHandlerFilter
+        {
+            public ValueTask InvokeAsync(HandlerFilterContext context, HandlerFilterDelegate next) => next(context);
+        }
+        """;
+
     private static GeneratorRun Run(string code) => GeneratorHarness.Run(Usings + code);
 
     [Fact]
@@ -311,6 +318,130 @@ public sealed class HandlerDiscoveryGeneratorTests
 
         run.Single("EVB009").GetMessage(CultureInfo.InvariantCulture).Should().StartWith("'Shop.Value' is not registered by AddEventBusHandlers(): handlers are resolved from the container per message, and it is a struct.");
         run.Registrations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Filters_of_the_attribute_become_the_registrations_own_filters_in_order_for_subscriptions_and_work_queues()
+    {
+        var run = Run(Filter("public sealed class Tenant") + Filter("internal sealed class Timing") + Filter("public sealed class Typed<T>") + """
+            [EventBusHandler(Filters = [typeof(Timing), typeof(Tenant), typeof(Timing)])]
+            public sealed class Ledger : IEventHandler<OrderPlaced>, IWorkItemHandler<ChargeCard>
+            {
+                public ValueTask HandleAsync(OrderPlaced message, EventContext context, CancellationToken cancellationToken) => default;
+                public ValueTask HandleAsync(ChargeCard message, EventContext context, CancellationToken cancellationToken) => default;
+            }
+            """
+            + Handler("""[EventBusHandler(Name = "refunds", Concurrency = 2, Filters = new[] { typeof(Typed<ChargeCard>) })] public sealed class Refunds""", "ChargeCard", "IWorkItemHandler")
+            + Handler("""[EventBusHandler(Topic = "vip", Filters = new System.Type[] { typeof(Tenant) })] public sealed class Vip""")
+            + Handler("""[EventBusHandler(Filters = [])] public sealed class Plain"""));
+
+        run.Diagnostics.Should().BeEmpty();
+        run.Registrations.Should().Equal(
+            "AddHandler<Shop.OrderPlaced, Shop.Ledger>(builder, null, filters: static f => f.Add<Shop.Timing>().Add<Shop.Tenant>());",
+            "AddWorkQueue<Shop.ChargeCard, Shop.Ledger>(builder, null, filters: static f => f.Add<Shop.Timing>().Add<Shop.Tenant>());",
+            "AddHandler<Shop.OrderPlaced, Shop.Plain>(builder);",
+            "AddWorkQueue<Shop.ChargeCard, Shop.Refunds>(builder, \"refunds\", static o => { o.WorkerCount = 2; }, filters: static f => f.Add<Shop.Typed<Shop.ChargeCard>>());",
+            "AddHandler<Shop.OrderPlaced, Shop.Vip>(builder, static o => { o.Topic = \"vip\"; }, filters: static f => f.Add<Shop.Tenant>());");
+        run.CompileErrors.Should().BeEmpty("each call binds to the overload that takes filters");
+    }
+
+    [Fact]
+    public void EVB010_a_listed_type_that_is_no_filter_is_an_error_at_the_entry_and_the_handler_is_left_out()
+    {
+        var run = Run(Filter("public sealed class Tenant") + "public sealed class NotAFilter;\n"
+            + Handler("[EventBusHandler(Filters = [typeof(Tenant), typeof(NotAFilter), null])] public sealed class Bad")
+            + Handler("public sealed class Good"));
+
+        var errors = run.Diagnostics.Where(d => d.Id == "EVB010").ToList();
+        errors.Should().OnlyContain(d => d.Severity == DiagnosticSeverity.Error);
+        errors.Select(d => d.GetMessage(CultureInfo.InvariantCulture)).Should().Equal(
+            "'Shop.Bad' cannot be registered: [EventBusHandler(Filters)] lists 'Shop.NotAFilter', which does not implement EventBus.IHandlerFilter. List filter classes only.",
+            "'Shop.Bad' cannot be registered: [EventBusHandler(Filters)] lists null, which does not implement EventBus.IHandlerFilter. List filter classes only.");
+        run.TextAt(errors[0].Location).Should().Be("typeof(NotAFilter)");
+        run.Registrations.Should().Equal(["AddHandler<Shop.OrderPlaced, Shop.Good>(builder);"], "a handler whose filters cannot all run is not registered without them");
+        run.CompileErrors.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void EVB011_an_abstract_open_generic_interface_struct_or_constructorless_filter_is_an_error()
+    {
+        var run = Run(
+            Filter("public abstract class Base") + Filter("public sealed class Typed<T>") + Filter("public struct Value")
+            + "public sealed class Locked : IHandlerFilter { private Locked() { } public ValueTask InvokeAsync(HandlerFilterContext context, HandlerFilterDelegate next) => next(context); }\n"
+            + Handler("[EventBusHandler(Filters = [typeof(Base), typeof(Typed<>), typeof(IHandlerFilter), typeof(Value), typeof(Locked)])] public sealed class Bad", "ChargeCard", "IWorkItemHandler"));
+
+        var errors = run.Diagnostics.Where(d => d.Id == "EVB011").ToList();
+        errors.Should().OnlyContain(d => d.Severity == DiagnosticSeverity.Error);
+        errors.Select(d => d.GetMessage(CultureInfo.InvariantCulture)).Should().Equal(
+            Reason("Shop.Base", "is abstract"),
+            Reason("Shop.Typed<>", "is an open generic type"),
+            Reason("EventBus.IHandlerFilter", "is an interface"),
+            Reason("Shop.Value", "is a struct"),
+            Reason("Shop.Locked", "has no public constructor"));
+        run.TextAt(errors[1].Location).Should().Be("typeof(Typed<>)");
+        run.Registrations.Should().BeEmpty();
+        run.CompileErrors.Should().BeEmpty();
+
+        static string Reason(string filter, string why) =>
+            $"'Shop.Bad' cannot be registered: its filter '{filter}' {why}, so the container cannot create it. List a concrete, non-generic class with a public constructor (a closed generic type such as Filter<Order> is fine).";
+    }
+
+    [Fact]
+    public void EVB012_a_filter_the_generated_code_cannot_name_is_an_error_private_file_local_or_internal_to_a_referenced_assembly()
+    {
+        var library = GeneratorHarness.Library("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using EventBus;
+
+            [assembly: EventBusHandlerAssembly]
+
+            namespace Billing;
+
+            public sealed record Invoice(int Id);
+
+            internal sealed class Audit : IHandlerFilter
+            {
+                public ValueTask InvokeAsync(HandlerFilterContext context, HandlerFilterDelegate next) => next(context);
+            }
+
+            [EventBusHandler(Filters = [typeof(Audit)])]
+            public sealed class Archive : IEventHandler<Invoice>
+            {
+                public ValueTask HandleAsync(Invoice message, EventContext context, CancellationToken cancellationToken) => default;
+            }
+            """, "Billing");
+
+        var run = GeneratorHarness.Run(Usings + """
+            public static class Container
+            {
+                private sealed class Secret : IHandlerFilter
+                {
+                    public ValueTask InvokeAsync(HandlerFilterContext context, HandlerFilterDelegate next) => next(context);
+                }
+
+                [EventBusHandler(Filters = [typeof(Secret)])]
+                public sealed class UsesSecret : IEventHandler<OrderPlaced>
+                {
+                    public ValueTask HandleAsync(OrderPlaced message, EventContext context, CancellationToken cancellationToken) => default;
+                }
+            }
+            """ + Filter("file sealed class Local") + Handler("[EventBusHandler(Filters = [typeof(Local)])] public sealed class UsesLocal"), [library]);
+
+        var errors = run.Diagnostics.Where(d => d.Id == "EVB012").ToList();
+        errors.Should().OnlyContain(d => d.Severity == DiagnosticSeverity.Error);
+        errors.Select(d => d.GetMessage(CultureInfo.InvariantCulture)).Should().BeEquivalentTo(
+        [
+            Reason("Shop.Container.UsesSecret", "Shop.Container.Secret"),
+            Reason("Shop.UsesLocal", "Shop.Local"),
+            Reason("Billing.Archive", "Billing.Audit"),
+        ]);
+        errors.Single(d => d.GetMessage(CultureInfo.InvariantCulture).Contains("Billing", StringComparison.Ordinal)).Location.Should().Be(Location.None);
+        run.Registrations.Should().BeEmpty();
+        run.CompileErrors.Should().BeEmpty();
+
+        static string Reason(string handler, string filter) =>
+            $"'{handler}' cannot be registered: its filter '{filter}' is not accessible from this assembly's code (private, protected, file-local, or internal to another assembly), so the generated registration cannot name it. Make it internal or public.";
     }
 
     [Fact]

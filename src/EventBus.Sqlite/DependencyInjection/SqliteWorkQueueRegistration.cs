@@ -7,8 +7,8 @@ namespace EventBus.Sqlite.DependencyInjection;
 /// use or when the host starts (which opens its file), and drained by the bus's hosted service after the bus, like an
 /// in-memory queue.</summary>
 internal sealed class SqliteWorkQueueRegistration<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(
-    string name, bool isNamed, SqliteQueueOptions<T> persistence, Action<WorkQueueOptions<T>>? configure)
-    : WorkQueueRegistration<T, THandler, SqliteWorkQueue<T>>(name, isNamed, persistence, configure)
+    string name, bool isNamed, SqliteQueueOptions<T> persistence, Action<WorkQueueOptions<T>>? configure, Type[]? filters = null)
+    : WorkQueueRegistration<T, THandler, SqliteWorkQueue<T>>(name, isNamed, persistence, configure, filters)
     where THandler : class, IWorkItemHandler<T>
 {
     public override int Capacity => Current?.Capacity ?? 0;
