@@ -19,6 +19,9 @@ public sealed class EventContext
     private static readonly IReadOnlyDictionary<string, string> s_noHeaders =
         FrozenDictionary<string, string>.Empty;
 
+    // Guid.Empty for none: a nullable Guid would make every context 8 bytes larger.
+    private readonly Guid _causationId;
+
     /// <summary>Creates a context; the bus creates them itself, this is for tests and bridges.</summary>
     /// <param name="id">The event id.</param>
     /// <param name="timestamp">When the event was published.</param>
@@ -56,8 +59,13 @@ public sealed class EventContext
     /// their publishes carry none. When the item being handled carried no context (its handlers take the bare event
     /// and nobody asked for one), it has no id: the id is then that of the nearest item up the chain that had one (the
     /// item whose handler published it), or <see langword="null"/>. A tracker of the
-    /// EventBus.Testing package makes every publish carry a context, so its trees are always complete.</value>
-    public Guid? CausationId { get; init; }
+    /// EventBus.Testing package makes every publish carry a context, so its trees are always complete. <see cref="Guid.Empty"/>
+    /// reads back as <see langword="null"/>.</value>
+    public Guid? CausationId
+    {
+        get => _causationId == Guid.Empty ? null : _causationId;
+        init => _causationId = value ?? Guid.Empty;
+    }
 
     /// <summary>The headers given by the publisher; empty when none.</summary>
     public IReadOnlyDictionary<string, string> Headers
