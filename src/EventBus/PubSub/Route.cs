@@ -252,7 +252,9 @@ internal sealed class Route<T> : IRoute
 
     /// <summary>The slow path: a target made the publisher wait; finish the remaining targets in order.
     /// With a <paramref name="tracker"/>, a delivery that throws settles itself and the targets after it as
-    /// never reached, and the publisher's hold is released at the end.</summary>
+    /// never reached, and the publisher's hold is released at the end. Pooled: under sustained backpressure
+    /// every publish that waits for room takes it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask ContinueAsync(
         ValueTask<bool> pending,
         Target<T>[] targets,

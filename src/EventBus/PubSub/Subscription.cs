@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EventBus.Consumers;
 using EventBus.Delivery;
 
@@ -142,6 +143,8 @@ internal abstract class Subscription<T> : Target<T>, ISubscriptionEntry
         }
     }
 
+    /// <summary><see cref="Taken"/> once a write that waited for room is done; pooled, as that wait is.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected async ValueTask<bool> TakenAsync(ValueTask<WriteResult> written, EventContext? context) =>
         Taken(await written.ConfigureAwait(false), context);
 

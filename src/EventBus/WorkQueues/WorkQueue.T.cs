@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using EventBus.Consumers;
 using EventBus.Delivery;
 using EventBus.Diagnostics;
@@ -266,6 +267,8 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
         return Failure(written.Result) is { } failure ? ValueTask.FromException(failure) : default;
     }
 
+    // Pooled: under sustained backpressure every enqueue that waits for room takes it.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitWriteAsync(ValueTask<WriteResult> written)
     {
         if (Failure(await written.ConfigureAwait(false)) is { } failure)
