@@ -35,7 +35,7 @@ namespace EventBus.Sqlite;
 /// unflagged when no handler had it, and keeps its lease (redelivered, flagged, at the next start) when one had.</para>
 /// <para>See <c>docs/durability.md</c> for the guarantees, what each setting risks, and when to use a broker instead.</para>
 /// </remarks>
-public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
+public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable, ITrackedQueue
 {
     private readonly DatabaseLease _database;
     private readonly SqliteItemStore<T> _store;
@@ -76,7 +76,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
             throw;
         }
 
-        _outcomes = new DurableOutcomes<T>(_store, Environment.Time, Environment.Logger);
+        _outcomes = new DurableOutcomes<T>(_store, Environment.Time, Environment.Logger, _trackedEnqueues);
         var settings = new ConsumerSettings
         {
             Name = Name,
@@ -163,7 +163,7 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
         var key = _partitionKey?.Invoke(item);
         return Environment.Telemetry.PublishObserved
             ? EnqueueObservedAsync(item, key, cancellationToken)
-            : _store.EnqueueAsync(item, key, cancellationToken);
+            : StoreAsync(item, key, cancellationToken);
     }
 
     /// <summary>
@@ -370,8 +370,8 @@ public sealed partial class SqliteWorkQueue<T> : IWorkQueue<T>, IAsyncDisposable
         Environment.Telemetry.SendObservedAsync(
             _publishSpanName,
             Name,
-            (Store: _store, Item: item, Key: key, Token: cancellationToken),
-            static (state, _) => state.Store.EnqueueAsync(state.Item, state.Key, state.Token));
+            (Queue: this, Item: item, Key: key, Token: cancellationToken),
+            static (state, _) => state.Queue.StoreAsync(state.Item, state.Key, state.Token));
 
     /// <summary>The depth gauge's callback.</summary>
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveDepth()

@@ -1,6 +1,7 @@
 using EventBus.Delivery;
 using EventBus.PubSub;
 using EventBus.Testing.Internal;
+using EventBus.WorkQueues;
 
 namespace EventBus.Testing;
 
@@ -17,8 +18,9 @@ namespace EventBus.Testing;
 /// aside, as it does for a trace listener: fine for tests, not meant for production. One tracker per bus or queue at
 /// a time; dispose it to detach. Sessions may run in parallel; each follows only its own tree.</para>
 /// <para>A session settles when every message in it has been finished by every consumer it reached. Work a handler
-/// starts and does not await (fire-and-forget) after it returned is not part of its tree. Durable work queues (the
-/// EventBus.Sqlite package) and batch handlers' publishes are not followed.</para>
+/// starts and does not await (fire-and-forget) after it returned is not part of its tree, nor are batch handlers'
+/// publishes. A durable work queue (EventBus.Sqlite) is followed for the items enqueued through it while the tracker
+/// is attached; outbox enqueues (inside the caller's transaction) and items stored by an earlier run are not.</para>
 /// </remarks>
 public sealed class EventBusTracker : IDisposable
 {
@@ -70,23 +72,24 @@ public sealed class EventBusTracker : IDisposable
 
     /// <summary>Follows <paramref name="queue"/> too: its enqueues and their outcomes join the trees of the handlers that made them.</summary>
     /// <typeparam name="T">The item type.</typeparam>
-    /// <param name="queue">An in-memory work queue (<see cref="WorkQueue{T}"/>, also as the container registers it).</param>
+    /// <param name="queue">A work queue of this library: in-memory (<see cref="WorkQueue{T}"/>) or durable (EventBus.Sqlite),
+    /// also as the container registers it.</param>
     /// <returns>This tracker.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="queue"/> is null.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="queue"/> is not an in-memory <see cref="WorkQueue{T}"/> (a durable queue, say).</exception>
+    /// <exception cref="NotSupportedException"><paramref name="queue"/> is another implementation of <see cref="IWorkQueue{T}"/>.</exception>
     /// <exception cref="InvalidOperationException">Another tracker follows the queue.</exception>
     /// <exception cref="ObjectDisposedException">The tracker was disposed.</exception>
     public EventBusTracker Track<T>(IWorkQueue<T> queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (queue is not WorkQueue<T> inMemory)
+        if (queue is not ITrackedQueue tracked)
         {
             throw new NotSupportedException(
-                $"EventBusTracker follows in-memory work queues (WorkQueue<T>); '{queue.GetType().Name}' is not one.");
+                $"EventBusTracker follows this library's work queues (WorkQueue<T>, SqliteWorkQueue<T>); '{queue.GetType().Name}' is another implementation.");
         }
 
-        Attach(inMemory.Environment, $"work queue '{inMemory.Name}'");
+        Attach(tracked.Environment, $"work queue '{tracked.Name}'");
         return this;
     }
 
@@ -110,12 +113,12 @@ public sealed class EventBusTracker : IDisposable
     /// <summary>Enqueues <paramref name="item"/> on <paramref name="queue"/> (following it from now on) and waits until
     /// it and everything its handler caused has settled.</summary>
     /// <typeparam name="T">The item type.</typeparam>
-    /// <param name="queue">An in-memory work queue.</param>
+    /// <param name="queue">A work queue of this library (in-memory or durable).</param>
     /// <param name="item">The item.</param>
     /// <param name="cancellationToken">Cancels the enqueue's wait for space and the wait for the tree.</param>
     /// <returns>The settled tree; its root is the item.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="queue"/> or <paramref name="item"/> is null.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="queue"/> is not an in-memory <see cref="WorkQueue{T}"/>.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="queue"/> is another implementation of <see cref="IWorkQueue{T}"/>.</exception>
     /// <exception cref="TrackingTimeoutException">The tree did not settle within <see cref="Timeout"/>.</exception>
     public Task<TrackedSession> EnqueueAndWaitAsync<T>(IWorkQueue<T> queue, T item, CancellationToken cancellationToken = default)
     {
@@ -201,7 +204,7 @@ public sealed class EventBusTracker : IDisposable
     private bool IsTracked<T>(IWorkQueue<T> queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        return queue is WorkQueue<T> inMemory && ReferenceEquals(inMemory.Environment.Tracking, _recorder);
+        return queue is ITrackedQueue tracked && ReferenceEquals(tracked.Environment.Tracking, _recorder);
     }
 
     private void Attach(DeliveryEnvironment environment, string what)

@@ -32,11 +32,13 @@ internal sealed class DurableOutcomes<T> : ConsumerObserver<T>, IDeadLetterSink
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<EventContext, Delivery<T>> _deliveries = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentQueue<T> _abandoned = new();
+    private readonly ConcurrentDictionary<Guid, EventContext>? _trackedEnqueues;
     private int _writes;
     private TaskCompletionSource? _idle;
 
-    internal DurableOutcomes(IDurableItemStore<T> store, TimeProvider time, ILogger logger)
+    internal DurableOutcomes(IDurableItemStore<T> store, TimeProvider time, ILogger logger, ConcurrentDictionary<Guid, EventContext>? trackedEnqueues = null)
     {
+        _trackedEnqueues = trackedEnqueues;
         _store = store;
         _time = time;
         _logger = logger;
@@ -56,12 +58,17 @@ internal sealed class DurableOutcomes<T> : ConsumerObserver<T>, IDeadLetterSink
     /// <summary>Registers a claimed item and builds what the feeder offers the engine: the item with a context whose
     /// id is the row's message id, carrying the redelivered flag and the attempt number, and, for an item that failed
     /// in an earlier run, its failure history, so that the retry policy counts every attempt across restarts.</summary>
+    /// <remarks>An item enqueued in this run while a tracker was attached keeps that enqueue's settlement and causation id.</remarks>
     internal WorkItem<T> Admit(DurableItem<T> item)
     {
+        EventContext? enqueued = null;
+        _trackedEnqueues?.TryRemove(item.MessageId, out enqueued);
         var context = new EventContext(item.MessageId, item.EnqueuedAt, item.Item!.GetType())
         {
             Redelivered = item.Redelivered,
             DeliveryAttempt = item.Attempts + 1,
+            CausationId = enqueued?.CausationId,
+            Tracker = enqueued?.Tracker,
         };
         _deliveries[context] = new Delivery<T>(item, context);
         var work = new WorkItem<T>(item.Item, context);

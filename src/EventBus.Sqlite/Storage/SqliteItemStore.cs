@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace EventBus.Sqlite.Storage;
 
 /// <summary>
-/// One queue's rows in a <see cref="SqliteQueueDatabase"/>: the producers' side (<see cref="EnqueueAsync"/>, and
+/// One queue's rows in a <see cref="SqliteQueueDatabase"/>: the producers' side (<see cref="EnqueueAsync(T, string?, CancellationToken)"/>, and
 /// <see cref="Enqueue"/> inside the caller's own transaction), the consumer engine's side
 /// (<see cref="IDurableItemStore{T}"/>), and dead-letter inspection and re-drive.
 /// </summary>
@@ -35,7 +35,12 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
     /// <exception cref="TimeoutException">The database stayed busy for longer than the busy timeout; nothing was stored.</exception>
     /// <remarks>An item that cannot be serialized faults the task with the serializer's exception
     /// (<see cref="System.Text.Json.JsonException"/>, <see cref="NotSupportedException"/> or <see cref="ArgumentException"/>).</remarks>
-    internal ValueTask EnqueueAsync(T item, string? partitionKey = null, CancellationToken cancellationToken = default)
+    internal ValueTask EnqueueAsync(T item, string? partitionKey = null, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(item, partitionKey, messageId: null, cancellationToken);
+
+    /// <summary>Enqueues as <see cref="EnqueueAsync(T, string?, CancellationToken)"/> does, under the message id
+    /// <paramref name="messageId"/> (a new time-ordered one when null): an enqueue whose context was made first.</summary>
+    internal ValueTask EnqueueAsync(T item, string? partitionKey, Guid? messageId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         if (cancellationToken.IsCancellationRequested)
@@ -54,7 +59,8 @@ internal sealed class SqliteItemStore<T> : ItemStoreBase, IDurableItemStore<T>
         }
 
         var now = Database.TimeProvider.GetUtcNow();
-        var operation = new EnqueueOperation(this, NewMessageId(now), partitionKey, Format.SchemaVersion, payload, Timestamps.ToStored(now));
+        var id = messageId?.ToString("D", CultureInfo.InvariantCulture) ?? NewMessageId(now);
+        var operation = new EnqueueOperation(this, id, partitionKey, Format.SchemaVersion, payload, Timestamps.ToStored(now));
         return new ValueTask(Run(operation).AsTask());
     }
 

@@ -10,7 +10,9 @@ internal sealed class TrackingRecorder : ITrackingSink
 
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Node> _byId = [];
-    private readonly Dictionary<EventContext, Node> _byContext = new(ReferenceEqualityComparer.Instance);
+    // Keyed by the settlement tracker each tracked context carries: a durable queue hands its handler a context of its
+    // own, built from the row, with the enqueue's tracker in it.
+    private readonly Dictionary<PubSub.PublishTracker, Node> _byTracker = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Starts a session whose roots are what the current flow publishes until <see cref="EndRoots"/>.</summary>
     internal Session Begin()
@@ -43,7 +45,7 @@ internal sealed class TrackingRecorder : ITrackingSink
             foreach (var node in session.Nodes)
             {
                 _byId.Remove(node.Context.Id);
-                _byContext.Remove(node.Context);
+                _byTracker.Remove(node.Context.Tracker!);
             }
 
             session.Closed = true;
@@ -56,7 +58,7 @@ internal sealed class TrackingRecorder : ITrackingSink
     {
         lock (_gate)
         {
-            foreach (var node in _byContext.Values)
+            foreach (var node in _byTracker.Values)
             {
                 node.Session.Done.TrySetException(error);
             }
@@ -86,7 +88,7 @@ internal sealed class TrackingRecorder : ITrackingSink
             var node = new Node(session, context, message, queue, cause);
             session.Nodes.Add(node);
             session.Pending++;
-            _byContext[context] = node;
+            _byTracker[context.Tracker!] = node;
 
             // A publisher may reuse an id (PublishOptions.Id); the latest message with it is the one its handlers cause.
             _byId[context.Id] = node;
@@ -104,7 +106,7 @@ internal sealed class TrackingRecorder : ITrackingSink
         };
         lock (_gate)
         {
-            if (!_byContext.TryGetValue(context, out var node))
+            if (context.Tracker is not { } tracker || !_byTracker.TryGetValue(tracker, out var node))
             {
                 return;
             }
@@ -120,7 +122,7 @@ internal sealed class TrackingRecorder : ITrackingSink
     {
         lock (_gate)
         {
-            if (!_byContext.TryGetValue(settlement.Context, out var node) || node.Settled)
+            if (settlement.Context.Tracker is not { } tracker || !_byTracker.TryGetValue(tracker, out var node) || node.Settled)
             {
                 return;
             }

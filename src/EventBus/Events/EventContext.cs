@@ -60,7 +60,8 @@ public sealed class EventContext
     /// and nobody asked for one), it has no id: the id is then that of the nearest item up the chain that had one (the
     /// item whose handler published it), or <see langword="null"/>. A tracker of the
     /// EventBus.Testing package makes every publish carry a context, so its trees are always complete. <see cref="Guid.Empty"/>
-    /// reads back as <see langword="null"/>.</value>
+    /// reads back as <see langword="null"/>. A durable work queue (EventBus.Sqlite) does not store it in its file: its
+    /// items carry it only while a tracker follows the queue, in the run that enqueued them.</value>
     public Guid? CausationId
     {
         get => _causationId == Guid.Empty ? null : _causationId;

@@ -27,7 +27,7 @@ namespace EventBus;
 /// <para>The queue is a face over the library's one consumer engine (the same one queued subscriptions
 /// use), with retries scheduled on timers so a backoff never holds a worker.</para>
 /// </remarks>
-public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable
+public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDisposable, ITrackedQueue
 {
     private readonly Consumer<T> _consumer;
     private readonly PartitionKeySelector<T>? _partitioner;
@@ -95,6 +95,9 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
     public DeadLetterQueue? DeadLetters => Environment.DeadLetterSink as DeadLetterQueue;
 
     internal DeliveryEnvironment Environment { get; }
+
+    /// <inheritdoc />
+    DeliveryEnvironment ITrackedQueue.Environment => Environment;
 
     /// <summary>The engine under this face, for tests.</summary>
     internal Consumer<T> Consumer => _consumer;
