@@ -33,6 +33,10 @@ public static class RabbitMQHeaders
     /// <summary>The version of the body's shape (<see cref="RabbitMQOptions.MapType{T}"/>).</summary>
     public const string SchemaVersion = "eventbus-schema-version";
 
+    /// <summary>The local event's <see cref="EventContext.CausationId"/>, when it had one: the id of the message whose
+    /// handler published it, restored as the received event's causation id.</summary>
+    public const string CausationId = "eventbus-causation-id";
+
     /// <summary>The W3C <c>traceparent</c> of the publishing span, so the trace continues in the consumer.</summary>
     public const string TraceParent = "traceparent";
 

@@ -84,6 +84,22 @@ public sealed class EnvelopeTests
     }
 
     [Fact]
+    public void A_causation_id_travels_as_its_own_header_and_is_read_back()
+    {
+        var cause = Guid.NewGuid();
+        var context = new EventContext(Guid.NewGuid(), DateTimeOffset.UnixEpoch, typeof(Job)) { CausationId = cause };
+
+        var properties = Envelope.Create(new MessageType<Job>("eventbus.tests.job"), context, "/shop", default, userId: null);
+
+        properties.Headers.Should().Contain(RabbitMQHeaders.CausationId, cause.ToString());
+        Read(properties).CausationId.Should().Be(cause);
+        Read(new BasicProperties { Headers = new Dictionary<string, object?> { [RabbitMQHeaders.CausationId] = "not a guid" } })
+            .CausationId.Should().BeNull("a malformed causation id is left out, not guessed");
+        Envelope.Create(new MessageType<Job>("eventbus.tests.job"), new EventContext(Guid.NewGuid(), DateTimeOffset.UnixEpoch, typeof(Job)), "/shop", default, userId: null)
+            .Headers.Should().NotContainKey(RabbitMQHeaders.CausationId, "an event without a cause sends none");
+    }
+
+    [Fact]
     public void A_traceparent_written_by_the_sender_is_read_back_as_the_same_remote_context()
     {
         var sent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);

@@ -8,6 +8,28 @@ namespace EventBus.RabbitMQ.Tests;
 public sealed class FanOutTests(BrokerFixture broker) : BrokerTest(broker)
 {
     [Fact]
+    public async Task An_event_a_handler_publishes_arrives_with_the_id_of_what_that_handler_was_handling()
+    {
+        var seenByB = new TaskCompletionSource<EventContext>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var b = await StartInstanceAsync(rabbit => rabbit.MapTestTypes().Subscribe<OrderPlaced>(Wire.OrdersTopic));
+        b.Bus().Subscribe<OrderPlaced>((_, context) => seenByB.TrySetResult(context), new SubscriptionOptions { Topic = Wire.OrdersTopic });
+
+        // In A, a local Job's handler publishes the order that goes out: the order's cause is that job.
+        var cause = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = await StartInstanceAsync(rabbit => rabbit.MapTestTypes().Publish<OrderPlaced>(Wire.OrdersTopic));
+        a.Bus().Subscribe<Job>(async (job, context, ct) =>
+        {
+            cause.TrySetResult(context.Id);
+            await a.Bus().PublishAsync(new OrderPlaced(job.Number, "customer"), PublishOptions.ForTopic(Wire.OrdersTopic), ct);
+        });
+
+        await a.Bus().PublishAsync(new Job(1));
+
+        var received = await Signals.For(seenByB.Task, "B to receive the order");
+        received.CausationId.Should().Be(await Signals.For(cause.Task, "A's job handler"), "the causation id crossed the broker");
+    }
+
+    [Fact]
     public async Task Every_instance_receives_every_event_with_the_senders_id_correlation_id_and_headers()
     {
         const int Count = 20;

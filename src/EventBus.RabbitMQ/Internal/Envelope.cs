@@ -41,6 +41,11 @@ internal static class Envelope
             headers[RabbitMQHeaders.Subject] = context.Topic;
         }
 
+        if (context.CausationId is { } causation)
+        {
+            headers[RabbitMQHeaders.CausationId] = causation.ToString("D", CultureInfo.InvariantCulture);
+        }
+
         if (trace != default)
         {
             headers[RabbitMQHeaders.TraceParent] = FormatTraceParent(trace);
@@ -155,6 +160,11 @@ internal static class Envelope
         message.SchemaVersion = int.TryParse(check.Text(RabbitMQHeaders.SchemaVersion), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
             ? version
             : 1;
+        if (Guid.TryParse(check.Text(RabbitMQHeaders.CausationId), out var causation) && causation != Guid.Empty)
+        {
+            message.CausationId = causation;
+        }
+
         var traceParent = check.Text(RabbitMQHeaders.TraceParent);
         var traceState = check.Text(RabbitMQHeaders.TraceState);
         if (traceParent is not null && ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var remote))
@@ -303,6 +313,9 @@ internal sealed class IncomingMessage
     internal bool Persistent { get; init; }
 
     internal string? CorrelationId { get; init; }
+
+    /// <summary>The sender's causation id (<see cref="RabbitMQHeaders.CausationId"/>), when it sent a valid one.</summary>
+    internal Guid? CausationId { get; set; }
 
     /// <summary>The AMQP <c>user_id</c>: the broker refuses a publish whose <c>user_id</c> is not the publishing
     /// connection's user, so this one is verified.</summary>

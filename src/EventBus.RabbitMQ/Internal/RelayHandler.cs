@@ -36,6 +36,7 @@ internal sealed class RelayHandler<T>(RabbitMQBridge bridge, MessageType<T> type
                 Timestamp = message.Time,
                 Topic = topic ?? subject,
                 CorrelationId = message.CorrelationId,
+                CausationId = message.CausationId,
                 Headers = headers,
                 OnSettled = settlement => settled.TrySetResult(settlement),
             };

@@ -75,6 +75,7 @@ internal sealed class WorkQueueHandler<T> : InboundHandler
         {
             Topic = subject,
             CorrelationId = message.CorrelationId,
+            CausationId = message.CausationId,
             Headers = Envelope.LocalHeaders(message),
             TraceContext = message.RemoteContext,
         };

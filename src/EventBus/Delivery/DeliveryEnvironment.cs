@@ -71,7 +71,7 @@ internal sealed class DeliveryEnvironment
         {
             Topic = topic,
             CorrelationId = options?.CorrelationId,
-            CausationId = Internal.HandlerScope.HandledId,
+            CausationId = options?.CausationId ?? Internal.HandlerScope.HandledId,
             Headers = options?.Headers!,
             TraceContext = (publish ?? Activity.Current)?.Context ?? default,
             Tracker = tracker,

@@ -46,6 +46,12 @@ public sealed class PublishOptions
     /// <value>The default is <see langword="null"/>: the bus's <see cref="TimeProvider"/> at the publish.</value>
     public DateTimeOffset? Timestamp { get; init; }
 
+    /// <summary>The event's <see cref="EventContext.CausationId"/>, for an event that was caused elsewhere: a bridge
+    /// relays the id of the message whose handler published it in the sending process.</summary>
+    /// <value>The default is <see langword="null"/>: the bus sets it itself, to the item being handled when the publish
+    /// comes from inside a handler. A value given here wins over that one.</value>
+    public Guid? CausationId { get; init; }
+
     /// <summary>A correlation id carried in the event's <see cref="EventContext"/>.</summary>
     /// <value>The default is <see langword="null"/>.</value>
     public string? CorrelationId { get; init; }
@@ -68,7 +74,8 @@ public sealed class PublishOptions
     /// <summary>True when these options carry something only an <see cref="EventContext"/> can hold, so the publish
     /// creates one even if no handler asked (dead letters and reports keep what the publisher passed).</summary>
     internal bool CarriesContext =>
-        CorrelationId is not null || Headers is { Count: > 0 } || OnSettled is not null || Id is not null || Timestamp is not null;
+        CorrelationId is not null || Headers is { Count: > 0 } || OnSettled is not null || Id is not null || Timestamp is not null
+        || CausationId is not null;
 
     /// <summary>Options that publish on <paramref name="topic"/>.</summary>
     /// <param name="topic">The topic.</param>
