@@ -105,6 +105,20 @@ public sealed class CausationTests
         (await Wait.For(seen.Task, "the handler")).CausationId.Should().BeNull();
     }
 
+    [Fact]
+    public async Task A_cause_given_in_the_publish_options_wins_inside_a_handler_too()
+    {
+        await using var bus = EventBusFactory.Create();
+        var remote = Guid.NewGuid();
+        var seen = new TaskCompletionSource<EventContext>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bus.Subscribe<Parent>((_, ct) => bus.PublishAsync(new Child(), new PublishOptions { CausationId = remote }, ct));
+        bus.Subscribe<Child>((_, context) => seen.SetResult(context));
+
+        bus.Publish(new Parent());
+
+        (await Wait.For(seen.Task, "the child's handler")).CausationId.Should().Be(remote, "a bridge relays the cause it received");
+    }
+
     private sealed record Parent;
 
     private sealed record Child;
