@@ -33,10 +33,9 @@ public sealed partial class SqliteWorkQueue<T>
             if (!stored)
             {
                 _trackedEnqueues.TryRemove(context.Id, out _);
-                tracker.NotReached(1);
             }
 
-            tracker.Release();
+            tracker.Release(notReached: stored ? 0 : 1);
         }
     }
 }

@@ -52,26 +52,17 @@ internal sealed class PublishTracker(Action<PublishSettlement>? callback, Delive
         Settle(ref abandoned ? ref _abandoned : ref _dropped);
     }
 
-    /// <summary>Settles <paramref name="count"/> subscriptions the publish never reached (it was cancelled or failed first).</summary>
-    internal void NotReached(int count)
+    /// <summary>Releases the publisher's hold once every target has been offered the event, settling the
+    /// <paramref name="notReached"/> targets the publish never reached (it was cancelled or failed first) as abandoned.</summary>
+    internal void Release(int notReached = 0)
     {
-        if (count <= 0)
+        if (notReached > 0)
         {
-            return;
+            Interlocked.Add(ref _abandoned, notReached);
+            sink?.Finished(Context!, consumer: null, TrackedEnd.Abandoned, attempts: 0, reason: null, notReached);
         }
 
-        Interlocked.Add(ref _abandoned, count);
-        sink?.Finished(Context!, consumer: null, TrackedEnd.Abandoned, attempts: 0, reason: null, count);
-        if (Interlocked.Add(ref _pending, -count) == 0)
-        {
-            Complete();
-        }
-    }
-
-    /// <summary>Releases the publisher's hold once every target has been offered the event.</summary>
-    internal void Release()
-    {
-        if (Interlocked.Decrement(ref _pending) == 0)
+        if (Interlocked.Add(ref _pending, -(notReached + 1)) == 0)
         {
             Complete();
         }

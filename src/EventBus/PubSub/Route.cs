@@ -287,8 +287,7 @@ internal sealed class Route<T> : IRoute
         {
             if (tracker is not null)
             {
-                tracker.NotReached(targets.Length - index);
-                tracker.Release();
+                tracker.Release(notReached: targets.Length - index);
             }
 
             if (refused is null)
@@ -341,8 +340,7 @@ internal sealed class Route<T> : IRoute
         {
             // A delivery that throws (cancelled wait, bus closed) did not take the event; nor did the
             // targets after it.
-            tracker.NotReached(targets.Length - index);
-            tracker.Release();
+            tracker.Release(notReached: targets.Length - index);
             throw;
         }
 

@@ -219,7 +219,7 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
         var accepted = written.IsCompleted && written.Result == WriteResult.Accepted;
         if (tracker is not null)
         {
-            Offered(tracker, accepted);
+            tracker.Release(notReached: accepted ? 0 : 1);
         }
 
         return accepted;
@@ -243,18 +243,8 @@ public sealed partial class WorkQueue<T> : IWorkQueue<T>, IAsyncDisposable, IDis
         }
         finally
         {
-            Offered(tracker, accepted);
+            tracker.Release(notReached: accepted ? 0 : 1);
         }
-    }
-
-    private static void Offered(PubSub.PublishTracker tracker, bool accepted)
-    {
-        if (!accepted)
-        {
-            tracker.NotReached(1);
-        }
-
-        tracker.Release();
     }
 
     private ValueTask OfferAsync(in WorkItem<T> work, CancellationToken cancellationToken)
