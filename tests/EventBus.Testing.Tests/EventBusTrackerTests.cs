@@ -201,6 +201,29 @@ public sealed class EventBusTrackerTests : IAsyncLifetime
         release.SetResult();
     }
 
+    [Theory]
+    [InlineData(HandlerKind.WellBehaved)]
+    [InlineData(HandlerKind.IgnoresToken)]
+    [InlineData(HandlerKind.ResumesInline)]
+    public async Task A_bus_that_halts_mid_handler_settles_the_tree_with_the_event_abandoned(HandlerKind kind)
+    {
+        // Dispose waits at most DrainTimeout (real clock) for a handler that ignores its token.
+        var bus = EventBusFactory.Create(new EventBusOptions { DrainTimeout = TimeSpan.FromSeconds(1) });
+        var probe = new ProbeHandler(kind, _ => true);
+        bus.Subscribe<int>(probe.HandleAsync, new SubscriptionOptions { Name = "held" });
+        using var tracker = new EventBusTracker(bus);
+
+        var waiting = tracker.PublishAndWaitAsync(1);
+        await Wait.For(probe.HeldStarted, "the handler to start");
+        bus.Dispose();
+
+        var session = await Wait.For(waiting, "the tracked session to settle");
+        session.Roots.Single().Outcomes.Should().ContainSingle().Which.Should().BeEquivalentTo(
+            new { Consumer = (string?)"held", Kind = TrackedOutcomeKind.Abandoned, Reason = (DropReason?)DropReason.Abandoned },
+            session.ToString());
+        probe.Release();
+    }
+
     [Fact]
     public async Task Disposing_the_tracker_fails_its_waits_and_frees_the_bus_for_another()
     {
