@@ -131,7 +131,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
         if (_knownHalt is not null)
         {
             await AllWithinAsync(
-                [.. _outside, .. _inside],
+                [.. _outside, .. _inside.ToArray()],
                 $"after the halt the test knew of ({_knownHalt}), with hung handlers not released");
             _handler.StopReturned();
         }
@@ -141,7 +141,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
         await OffersWithinAsync();
         var final = await WithinAsync(_face.CompleteAsync().AsTask(), "the final CompleteAsync, with every handler released", StillWaiting);
         await HandlersReturnAsync();
-        await AllWithinAsync([.. _inside], "the stop calls handlers made, after every handler returned");
+        await AllWithinAsync(_inside.ToArray(), "the stop calls handlers made, after every handler returned");
 
         _unexpected.Should().BeEmpty("no offer or stop call may fail in a way the contract does not name");
         _handler.StartsAfterStop.Should().Be(0, "no handler call starts after a Dispose (or a halt the test knew of) returned");

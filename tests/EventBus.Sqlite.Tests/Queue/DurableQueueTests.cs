@@ -39,9 +39,12 @@ public sealed class DurableQueueTests : IDisposable
         await queue.EnqueueAsync(42);
         _db.Scalar("SELECT COUNT(*) FROM eventbus_items").Should().Be(1, "the row was committed before the enqueue returned");
         var context = await Wait.For(seen.Task, "the handler");
+
+        // Read while the handler holds the item: once it returns, the row is acknowledged and deleted.
+        var rowId = MessageIdOfOnlyRow();
         gate.SetResult();
 
-        context.Id.ToString("D").Should().Be(MessageIdOfOnlyRow(), "the context's id is the row's message id");
+        context.Id.ToString("D").Should().Be(rowId, "the context's id is the row's message id");
         context.Timestamp.Should().Be(_db.Time.GetUtcNow(), "the enqueue time, on the queue's clock");
         context.EventType.Should().Be<int>();
         context.DeliveryAttempt.Should().Be(1);
