@@ -185,11 +185,13 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
     /// <summary>Finds (or creates, once) the route for an event's run-time type and a topic.</summary>
     internal Route<T> RouteOf<T>(T @event, string? topic, bool pin = false)
     {
+        // typeof(T) is a helper call in code shared by reference types: compare with the exact route's type.
         var routes = GetTypeRoutes<T>();
-        var runtimeType = routes.IsExact ? typeof(T) : @event!.GetType();
-        if (topic is null && runtimeType == typeof(T))
+        var exact = routes.Exact;
+        var runtimeType = routes.IsExact ? exact.RuntimeType : @event!.GetType();
+        if (topic is null && ReferenceEquals(runtimeType, exact.RuntimeType))
         {
-            return routes.Exact;
+            return exact;
         }
 
         if (routes.TryGet(runtimeType, topic, out var route) && (!pin || route.IsPinned))

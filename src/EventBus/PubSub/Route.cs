@@ -135,45 +135,106 @@ internal sealed class Route<T> : IRoute
     /// </summary>
     /// <returns>Completes synchronously unless a taken lane's buffer made the publisher wait; faults with
     /// <see cref="EventBusFullException"/> when a subscription could not take the event.</returns>
-    private static ValueTask DeliverInline(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken)
+    private static ValueTask DeliverInline(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken) =>
+        subscriptions.Length == 1
+            ? DeliverInlineToOne(subscriptions, @event, noWait, cancellationToken)
+            : DeliverInlineToEach(subscriptions, @event, noWait, cancellationToken);
+
+    /// <summary>The fast path with one subscriber: no loop, so the exception region costs nothing.</summary>
+    private static ValueTask DeliverInlineToOne(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken)
+    {
+        var subscription = subscriptions[0];
+        var lane = subscription.Consumer;
+        var thread = ThreadIndex.Current;
+        var entry = lane.TryEnterFast(thread, @event);
+        if (entry == FastEntry.Entered)
+        {
+            try
+            {
+                subscription.Handler(@event);
+            }
+            catch (Exception ex)
+            {
+                lane.FailFast(thread, @event, ex);
+                return default;
+            }
+
+            lane.ExitFast(thread, @event);
+            return default;
+        }
+
+        return entry == FastEntry.Done ? default : DeliverInlineToEach(subscriptions, @event, noWait, cancellationToken);
+    }
+
+    /// <summary>The fast path over several subscribers (see <see cref="CallFastFrom"/>).</summary>
+    private static ValueTask DeliverInlineToEach(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken)
     {
         var thread = ThreadIndex.Current;
+        var next = 0;
         List<string>? refused = null;
-        for (var i = 0; i < subscriptions.Length; i++)
+        while (true)
+        {
+            // The handler calls run in a loop without an exception region, so the JIT keeps its state in
+            // registers; a handler that throws lands here with next at its subscription.
+            int stopped;
+            try
+            {
+                stopped = CallFastFrom(subscriptions, ref next, thread, @event);
+            }
+            catch (Exception ex)
+            {
+                subscriptions[next].Consumer.FailFast(thread, @event, ex);
+                next++;
+                continue;
+            }
+
+            if (stopped == subscriptions.Length)
+            {
+                break;
+            }
+
+            var subscription = subscriptions[stopped];
+            var delivery = subscription.DeliverAsync(@event, context: null, noWait, cancellationToken);
+            if (!delivery.IsCompletedSuccessfully)
+            {
+                return ContinueAsync(delivery, subscriptions, stopped, @event, null, noWait, refused, cancellationToken);
+            }
+
+            if (!delivery.Result)
+            {
+                (refused ??= []).Add(subscription.Name);
+            }
+
+            next = stopped + 1;
+        }
+
+        return refused is null ? default : ValueTask.FromException(new EventBusFullException(refused));
+    }
+
+    /// <summary>Calls the handler of each subscription from <paramref name="next"/> on whose lane this thread
+    /// takes the fast path; returns the index of the first one whose lane it cannot take, or the length.
+    /// <paramref name="next"/> holds the index of the call under way, for the caller's catch.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CallFastFrom(InlineSubscription<T>[] subscriptions, ref int next, int thread, T @event)
+    {
+        for (var i = next; i < subscriptions.Length; i++)
         {
             var subscription = subscriptions[i];
             var lane = subscription.Consumer;
             var entry = lane.TryEnterFast(thread, @event);
             if (entry == FastEntry.Entered)
             {
-                try
-                {
-                    subscription.Handler(@event);
-                }
-                catch (Exception ex)
-                {
-                    lane.FailFast(thread, @event, ex);
-                    continue;
-                }
-
+                next = i;
+                subscription.Handler(@event);
                 lane.ExitFast(thread, @event);
             }
             else if (entry == FastEntry.NotEntered)
             {
-                var delivery = subscription.DeliverAsync(@event, context: null, noWait, cancellationToken);
-                if (!delivery.IsCompletedSuccessfully)
-                {
-                    return ContinueAsync(delivery, subscriptions, i, @event, null, noWait, refused, cancellationToken);
-                }
-
-                if (!delivery.Result)
-                {
-                    (refused ??= []).Add(subscription.Name);
-                }
+                return i;
             }
         }
 
-        return refused is null ? default : ValueTask.FromException(new EventBusFullException(refused));
+        return subscriptions.Length;
     }
 
     private ValueTask PublishSlowAsync(RouteSnapshot<T> snapshot, T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)

@@ -21,7 +21,7 @@ internal sealed class TypeRoutes<T>(Route<T> exact)
     /// <summary>Looks up an existing route for a run-time type and topic.</summary>
     internal bool TryGet(Type runtimeType, string? topic, out Route<T> route)
     {
-        if (topic is null && runtimeType == typeof(T))
+        if (topic is null && runtimeType == Exact.RuntimeType)
         {
             route = Exact;
             return true;
