@@ -26,7 +26,7 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
     private static readonly SubscriptionOptions s_defaultSubscriptionOptions = new();
 
     private readonly Lock _gate = new();
-    private readonly List<ISubscriptionEntry> _subscriptions = [];
+    private readonly OrderedSet<ISubscriptionEntry> _subscriptions = new();
     private readonly List<IRoute> _routes = [];
     // Written under the lock, read without it: a publish on a topic no subscription has takes the fast way.
     private readonly ConcurrentDictionary<string, int> _topics = new(StringComparer.Ordinal);
@@ -229,7 +229,7 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
     {
         if (!owner.TryGet(runtimeType, topic, out var route))
         {
-            route = new Route<T>(this, runtimeType, topic, SnapshotUnderLock<T>(runtimeType, topic), owner.Remove);
+            route = new Route<T>(this, runtimeType, topic, TargetsUnderLock<T>(runtimeType, topic), owner.Remove);
             _routes.Add(route);
             owner.Add(route);
         }
@@ -290,13 +290,15 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
         throw new UnreachableException();
     }
 
-    /// <summary>A new route's targets, or <see cref="RouteSnapshot{T}.Closed"/> once the bus no longer accepts publishes.</summary>
-    private RouteSnapshot<T> SnapshotUnderLock<T>(Type runtimeType, string? topic) =>
-        IsClosed ? RouteSnapshot<T>.Closed : BuildSnapshot<T>(runtimeType, topic);
-
-    private RouteSnapshot<T> BuildSnapshot<T>(Type runtimeType, string? topic)
+    /// <summary>A new route's targets, or null once the bus no longer accepts publishes (the route starts closed).</summary>
+    private RouteSnapshot<T>.Builder? TargetsUnderLock<T>(Type runtimeType, string? topic)
     {
-        var builder = new RouteSnapshot<T>.Builder(null);
+        if (IsClosed)
+        {
+            return null;
+        }
+
+        var builder = new RouteSnapshot<T>.Builder();
         foreach (var subscription in _subscriptions)
         {
             if (subscription.Matches(runtimeType, topic))
@@ -305,7 +307,7 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
             }
         }
 
-        return builder.Build();
+        return builder;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -334,7 +336,7 @@ internal sealed partial class InProcessEventBus : IEventBus, ISubscriptionHost
                 return existing;
             }
 
-            var exact = new Route<T>(this, typeof(T), null, SnapshotUnderLock<T>(typeof(T), null), release: null);
+            var exact = new Route<T>(this, typeof(T), null, TargetsUnderLock<T>(typeof(T), null), release: null);
             exact.Pin();
             _routes.Add(exact);
             var routes = new TypeRoutes<T>(exact);

@@ -16,16 +16,20 @@ internal sealed class Route<T> : IRoute
     private readonly ISubscriptionHost _host;
     private readonly MessagingTelemetry _telemetry;
     private readonly Action<Route<T>>? _release;
+    private readonly RouteSnapshot<T>.Builder _targets;
     private RouteSnapshot<T> _snapshot;
     private volatile bool _pinned;
 
-    internal Route(ISubscriptionHost host, Type runtimeType, string? topic, RouteSnapshot<T> snapshot, Action<Route<T>>? release)
+    /// <summary>A route over <paramref name="targets"/> (the matching live subscriptions; null when the bus no longer
+    /// accepts publishes, and the route starts closed).</summary>
+    internal Route(ISubscriptionHost host, Type runtimeType, string? topic, RouteSnapshot<T>.Builder? targets, Action<Route<T>>? release)
     {
         _host = host;
         _telemetry = host.Environment.Telemetry;
         RuntimeType = runtimeType;
         Topic = topic;
-        _snapshot = snapshot;
+        _targets = targets ?? new();
+        _snapshot = targets is null ? RouteSnapshot<T>.Closed : targets.Build();
         _release = release;
     }
 
@@ -47,15 +51,16 @@ internal sealed class Route<T> : IRoute
     {
         if (entry.Matches(RuntimeType, Topic) && !_snapshot.IsClosed)
         {
-            Volatile.Write(ref _snapshot, _snapshot.With(entry));
+            entry.AddTo(_targets);
+            Volatile.Write(ref _snapshot, _targets.Build());
         }
     }
 
     void IRoute.OnUnsubscribed(ISubscriptionEntry entry)
     {
-        if (!_snapshot.IsClosed)
+        if (!_snapshot.IsClosed && _targets.Remove(entry))
         {
-            Volatile.Write(ref _snapshot, _snapshot.Without(entry));
+            Volatile.Write(ref _snapshot, _targets.Build());
         }
     }
 
@@ -77,7 +82,7 @@ internal sealed class Route<T> : IRoute
             var snapshot = Volatile.Read(ref _snapshot);
             if (snapshot.InlineOnly && (options is null || !options.CarriesContext) && !_telemetry.Observed)
             {
-                return DeliverInline(snapshot.Inline, @event, noWait, cancellationToken);
+                return DeliverInline(snapshot, @event, noWait, cancellationToken);
             }
 
             if (snapshot.IsClosed)
@@ -101,7 +106,7 @@ internal sealed class Route<T> : IRoute
         ValueTask publish;
         if (snapshot.InlineOnly && (options is null || !options.CarriesContext) && !_telemetry.Observed)
         {
-            publish = DeliverInline(snapshot.Inline, @event, noWait: true, CancellationToken.None);
+            publish = DeliverInline(snapshot, @event, noWait: true, CancellationToken.None);
         }
         else
         {
@@ -135,15 +140,16 @@ internal sealed class Route<T> : IRoute
     /// </summary>
     /// <returns>Completes synchronously unless a taken lane's buffer made the publisher wait; faults with
     /// <see cref="EventBusFullException"/> when a subscription could not take the event.</returns>
-    private static ValueTask DeliverInline(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken) =>
-        subscriptions.Length == 1
-            ? DeliverInlineToOne(subscriptions, @event, noWait, cancellationToken)
-            : DeliverInlineToEach(subscriptions, @event, noWait, cancellationToken);
+    private static ValueTask DeliverInline(RouteSnapshot<T> snapshot, T @event, bool noWait, CancellationToken cancellationToken) =>
+        snapshot.InlineCount == 1
+            ? DeliverInlineToOne(snapshot, @event, noWait, cancellationToken)
+            : DeliverInlineToEach(snapshot, @event, noWait, cancellationToken);
 
     /// <summary>The fast path with one subscriber: no loop, so the exception region costs nothing.</summary>
-    private static ValueTask DeliverInlineToOne(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken)
+    private static ValueTask DeliverInlineToOne(RouteSnapshot<T> snapshot, T @event, bool noWait, CancellationToken cancellationToken)
     {
-        var subscription = subscriptions[0];
+        // A route of fewer than 16 slots never holds a null one (see RouteSnapshot).
+        var subscription = snapshot.Inline[0]!;
         var lane = subscription.Consumer;
         var thread = ThreadIndex.Current;
         var entry = lane.TryEnterFast(thread, @event);
@@ -163,12 +169,14 @@ internal sealed class Route<T> : IRoute
             return default;
         }
 
-        return entry == FastEntry.Done ? default : DeliverInlineToEach(subscriptions, @event, noWait, cancellationToken);
+        return entry == FastEntry.Done ? default : DeliverInlineToEach(snapshot, @event, noWait, cancellationToken);
     }
 
     /// <summary>The fast path over several subscribers (see <see cref="CallFastFrom"/>).</summary>
-    private static ValueTask DeliverInlineToEach(InlineSubscription<T>[] subscriptions, T @event, bool noWait, CancellationToken cancellationToken)
+    private static ValueTask DeliverInlineToEach(RouteSnapshot<T> snapshot, T @event, bool noWait, CancellationToken cancellationToken)
     {
+        var subscriptions = snapshot.Inline;
+        var count = snapshot.InlineCount;
         var thread = ThreadIndex.Current;
         var next = 0;
         List<string>? refused = null;
@@ -179,25 +187,25 @@ internal sealed class Route<T> : IRoute
             int stopped;
             try
             {
-                stopped = CallFastFrom(subscriptions, ref next, thread, @event);
+                stopped = CallFastFrom(subscriptions, count, ref next, thread, @event);
             }
             catch (Exception ex)
             {
-                subscriptions[next].Consumer.FailFast(thread, @event, ex);
+                subscriptions[next]!.Consumer.FailFast(thread, @event, ex);
                 next++;
                 continue;
             }
 
-            if (stopped == subscriptions.Length)
+            if (stopped == count)
             {
                 break;
             }
 
-            var subscription = subscriptions[stopped];
+            var subscription = subscriptions[stopped]!;
             var delivery = subscription.DeliverAsync(@event, context: null, noWait, cancellationToken);
             if (!delivery.IsCompletedSuccessfully)
             {
-                return ContinueAsync(delivery, subscriptions, stopped, @event, null, noWait, refused, cancellationToken);
+                return ContinueAsync(delivery, subscription, snapshot, stopped, @event, null, noWait, refused, cancellationToken);
             }
 
             if (!delivery.Result)
@@ -215,11 +223,15 @@ internal sealed class Route<T> : IRoute
     /// takes the fast path; returns the index of the first one whose lane it cannot take, or the length.
     /// <paramref name="next"/> holds the index of the call under way, for the caller's catch.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int CallFastFrom(InlineSubscription<T>[] subscriptions, ref int next, int thread, T @event)
+    private static int CallFastFrom(InlineSubscription<T>?[] subscriptions, int count, ref int next, int thread, T @event)
     {
-        for (var i = next; i < subscriptions.Length; i++)
+        for (var i = next; i < count; i++)
         {
-            var subscription = subscriptions[i];
+            if (subscriptions[i] is not { } subscription)
+            {
+                continue;
+            }
+
             var lane = subscription.Consumer;
             var entry = lane.TryEnterFast(thread, @event);
             if (entry == FastEntry.Entered)
@@ -234,7 +246,7 @@ internal sealed class Route<T> : IRoute
             }
         }
 
-        return subscriptions.Length;
+        return count;
     }
 
     private ValueTask PublishSlowAsync(RouteSnapshot<T> snapshot, T @event, PublishOptions? options, bool noWait, CancellationToken cancellationToken)
@@ -275,17 +287,16 @@ internal sealed class Route<T> : IRoute
     {
         if (context?.Tracker is { } tracker)
         {
-            return DeliverTracked(snapshot, @event, context, tracker, noWait, cancellationToken);
+            return DeliverTracked(snapshot.Compacted(), @event, context, tracker, noWait, cancellationToken);
         }
 
-        // Inline subscriptions come first in All, so their handlers run on the publisher's thread before
-        // any wait for space.
+        // Inline subscriptions come first, so their handlers run on the publisher's thread before any wait
+        // for space.
         List<string>? refused = null;
-        var targets = snapshot.All;
-        for (var i = 0; i < targets.Length; i++)
+        for (var i = 0; i < snapshot.Count; i++)
         {
-            var target = targets[i];
-            if (target.TryDeliver(@event, context))
+            var target = snapshot.At(i);
+            if (target is null || target.TryDeliver(@event, context))
             {
                 continue;
             }
@@ -294,12 +305,12 @@ internal sealed class Route<T> : IRoute
             if (!delivery.IsCompletedSuccessfully)
             {
                 Debug.Assert(!noWait || delivery.IsCompleted, "A publish that may not wait never gets a pending delivery.");
-                return ContinueAsync(delivery, targets, i, @event, context, noWait, refused, cancellationToken);
+                return ContinueAsync(delivery, target, snapshot, i, @event, context, noWait, refused, cancellationToken);
             }
 
             if (!delivery.Result)
             {
-                (refused ??= []).Add(targets[i].Entry.Name);
+                (refused ??= []).Add(target.Entry.Name);
             }
         }
 
@@ -311,14 +322,16 @@ internal sealed class Route<T> : IRoute
         return default;
     }
 
-    /// <summary>The slow path: a target made the publisher wait; finish the remaining targets in order.
-    /// With a <paramref name="tracker"/>, a delivery that throws settles itself and the targets after it as
-    /// never reached, and the publisher's hold is released at the end. Pooled: under sustained backpressure
-    /// every publish that waits for room takes it.</summary>
+    /// <summary>The slow path: a target (<paramref name="current"/>, in slot <paramref name="index"/>) made the
+    /// publisher wait; finish the remaining targets in order. With a <paramref name="tracker"/> (and a snapshot
+    /// without null slots), a delivery that throws settles itself and the targets after it as never reached,
+    /// and the publisher's hold is released at the end. Pooled: under sustained backpressure every publish
+    /// that waits for room takes it.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask ContinueAsync(
         ValueTask<bool> pending,
-        Target<T>[] targets,
+        Target<T> current,
+        RouteSnapshot<T> snapshot,
         int index,
         T @event,
         EventContext? context,
@@ -333,22 +346,29 @@ internal sealed class Route<T> : IRoute
             {
                 if (!await pending.ConfigureAwait(false))
                 {
-                    (refused ??= []).Add(targets[index].Entry.Name);
+                    (refused ??= []).Add(current.Entry.Name);
                 }
 
-                if (++index >= targets.Length)
+                Target<T>? next = null;
+                while (next is null && ++index < snapshot.Count)
+                {
+                    next = snapshot.At(index);
+                }
+
+                if (next is null)
                 {
                     break;
                 }
 
-                pending = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
+                current = next;
+                pending = current.DeliverAsync(@event, context, noWait, cancellationToken);
             }
         }
         catch (Exception ex)
         {
             if (tracker is not null)
             {
-                tracker.Release(notReached: targets.Length - index);
+                tracker.Release(notReached: snapshot.Count - index);
             }
 
             if (refused is null)
@@ -372,28 +392,29 @@ internal sealed class Route<T> : IRoute
     /// A publish whose publisher waits for the settlement (<see cref="PublishOptions.OnSettled"/>): the
     /// same delivery, one target at a time, so that a target the publish never reached (cancelled, or
     /// the bus closed meanwhile) is settled here, while every target that received the event settles
-    /// itself when it is done with it.
+    /// itself when it is done with it. <paramref name="targets"/> is a private copy without null slots,
+    /// so the count expected up front is the count offered.
     /// </summary>
     private static ValueTask DeliverTracked(
-        RouteSnapshot<T> snapshot, T @event, EventContext context, PublishTracker tracker, bool noWait, CancellationToken cancellationToken)
+        RouteSnapshot<T> targets, T @event, EventContext context, PublishTracker tracker, bool noWait, CancellationToken cancellationToken)
     {
-        var targets = snapshot.All;
-        tracker.Expect(targets.Length);
+        tracker.Expect(targets.Count);
         var index = 0;
         List<string>? refused = null;
         try
         {
-            for (; index < targets.Length; index++)
+            for (; index < targets.Count; index++)
             {
-                var delivery = targets[index].DeliverAsync(@event, context, noWait, cancellationToken);
+                var target = targets.At(index)!;
+                var delivery = target.DeliverAsync(@event, context, noWait, cancellationToken);
                 if (!delivery.IsCompletedSuccessfully)
                 {
-                    return ContinueAsync(delivery, targets, index, @event, context, noWait, refused, cancellationToken, tracker);
+                    return ContinueAsync(delivery, target, targets, index, @event, context, noWait, refused, cancellationToken, tracker);
                 }
 
                 if (!delivery.Result)
                 {
-                    (refused ??= []).Add(targets[index].Entry.Name);
+                    (refused ??= []).Add(target.Entry.Name);
                 }
             }
         }
@@ -401,7 +422,7 @@ internal sealed class Route<T> : IRoute
         {
             // A delivery that throws (cancelled wait, bus closed) did not take the event; nor did the
             // targets after it.
-            tracker.Release(notReached: targets.Length - index);
+            tracker.Release(notReached: targets.Count - index);
             throw;
         }
 

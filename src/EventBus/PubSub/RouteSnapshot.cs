@@ -1,24 +1,32 @@
 namespace EventBus.PubSub;
 
 /// <summary>
-/// The immutable list of targets one route delivers to. Publish reads it with a single volatile
-/// load and never locks; subscribe and unsubscribe build a new one under the bus's lock and swap it in.
+/// One route's targets as a publish sees them. Publish reads it with a single volatile load and never
+/// locks; subscribe and unsubscribe change the route's <see cref="Builder"/> under the bus's lock and
+/// swap in a new snapshot, in constant time whatever the number of subscriptions.
 /// </summary>
+/// <remarks>
+/// <para>Snapshots share their arrays with the builder: a snapshot reads slots below its counts, and the
+/// builder only appends beyond every published count, so a published slot never changes, except that
+/// an unsubscribed one turns null (publish skips it). Arrays grow by doubling; when half the slots are
+/// null (or on any removal from a small route, so small routes never carry a null) the builder copies
+/// the live targets into new arrays. Subscription order is kept: a new target always goes last.</para>
+/// </remarks>
 internal sealed class RouteSnapshot<T>
 {
-    internal static readonly RouteSnapshot<T> Empty = new([], [], needsContext: false);
+    internal static readonly RouteSnapshot<T> Empty = new([], 0, [], 0, needsContext: false, closed: false) { InlineOnly = true };
 
     /// <summary>The snapshot of every route of a bus that no longer accepts publishes: a publish finds the bus's
     /// state in the one load it makes anyway.</summary>
-    internal static readonly RouteSnapshot<T> Closed = new([], [], needsContext: false, closed: true);
+    internal static readonly RouteSnapshot<T> Closed = new([], 0, [], 0, needsContext: false, closed: true);
 
-    private RouteSnapshot(InlineSubscription<T>[] inline, Target<T>[] targets, bool needsContext, bool closed = false)
+    private RouteSnapshot(InlineSubscription<T>?[] inline, int inlineCount, Target<T>?[] targets, int targetCount, bool needsContext, bool closed)
     {
         Inline = inline;
+        InlineCount = inlineCount;
         Targets = targets;
-        All = inline.Length == 0 ? targets : [.. inline, .. targets];
+        TargetCount = targetCount;
         NeedsContext = needsContext;
-        InlineOnly = targets.Length == 0 && !closed;
         IsClosed = closed;
     }
 
@@ -26,82 +34,149 @@ internal sealed class RouteSnapshot<T>
     internal bool IsClosed { get; }
 
     /// <summary>Inline subscriptions to exactly <typeparamref name="T"/> with a plain synchronous handler:
-    /// called directly, without a virtual dispatch, on the publisher's thread.</summary>
-    internal InlineSubscription<T>[] Inline { get; }
+    /// called directly, without a virtual dispatch, on the publisher's thread. Read below <see cref="InlineCount"/>;
+    /// a null slot is a subscription that left.</summary>
+    internal InlineSubscription<T>?[] Inline { get; }
 
-    /// <summary>Every other target, in subscription order.</summary>
-    internal Target<T>[] Targets { get; }
+    internal int InlineCount { get; }
 
-    /// <summary><see cref="Inline"/> then <see cref="Targets"/>: what a publish that cannot take the fast path
-    /// goes through, one delivery after the other.</summary>
-    internal Target<T>[] All { get; }
+    /// <summary>Every other target, in subscription order; read below <see cref="TargetCount"/>, skipping nulls.</summary>
+    internal Target<T>?[] Targets { get; }
+
+    internal int TargetCount { get; }
+
+    /// <summary>Slots of <see cref="Inline"/> then of <see cref="Targets"/>: what a publish that cannot take the
+    /// fast path goes through, one after the other (see <see cref="At"/>).</summary>
+    internal int Count => InlineCount + TargetCount;
 
     /// <summary>True when some handler takes the context, so publish must create one.</summary>
     internal bool NeedsContext { get; }
 
-    /// <summary>True when every target is in <see cref="Inline"/> (or there is none): publish can take
+    /// <summary>True when every live target is in <see cref="Inline"/> (or there is none): publish can take
     /// its synchronous fast path. (Those handlers never take a context.)</summary>
-    internal bool InlineOnly { get; }
+    internal bool InlineOnly { get; private init; }
 
-    internal bool IsEmpty => Inline.Length == 0 && Targets.Length == 0;
+    /// <summary>The target in slot <paramref name="index"/> of <see cref="Count"/>; null when it left.</summary>
+    internal Target<T>? At(int index) => index < InlineCount ? Inline[index] : Targets[index - InlineCount];
 
-    /// <summary>Returns a copy with <paramref name="entry"/> added at the end (entries arrive in sequence order).</summary>
-    internal RouteSnapshot<T> With(ISubscriptionEntry entry)
+    /// <summary>A private copy without the null slots, for a publish that counts its targets up front.</summary>
+    internal RouteSnapshot<T> Compacted()
     {
-        var builder = new Builder(this);
-        entry.AddTo(builder);
-        return builder.Build();
+        var inline = Live(Inline, InlineCount);
+        var targets = Live(Targets, TargetCount);
+        return new RouteSnapshot<T>(inline, inline.Length, targets, targets.Length, NeedsContext, IsClosed) { InlineOnly = InlineOnly };
     }
 
-    /// <summary>Returns a copy without <paramref name="entry"/>.</summary>
-    internal RouteSnapshot<T> Without(ISubscriptionEntry entry)
+    private static TItem?[] Live<TItem>(TItem?[] items, int count)
+        where TItem : class
     {
-        var builder = new Builder(null);
-        foreach (var inline in Inline)
+        var live = new List<TItem>(count);
+        for (var i = 0; i < count; i++)
         {
-            if (!ReferenceEquals(inline, entry))
+            if (Volatile.Read(ref items[i]) is { } item)
             {
-                builder.AddInline(inline);
+                live.Add(item);
             }
         }
 
-        foreach (var target in Targets)
-        {
-            if (!ReferenceEquals(target.Entry, entry))
-            {
-                builder.AddTarget(target);
-            }
-        }
-
-        return builder.Build();
+        return [.. live];
     }
 
-    /// <summary>Collects targets for a new snapshot.</summary>
+    /// <summary>A route's targets as they change; used under the bus's lock only.</summary>
     internal sealed class Builder
     {
-        private readonly List<InlineSubscription<T>> _inline = [];
-        private readonly List<Target<T>> _targets = [];
-        private bool _needsContext;
+        /// <summary>Below this many slots, every removal copies: small routes (the fast path's) never hold a null.</summary>
+        private const int CompactBelow = 16;
 
-        internal Builder(RouteSnapshot<T>? from)
+        private readonly Dictionary<ISubscriptionEntry, int> _slots = new(ReferenceEqualityComparer.Instance);
+        private InlineSubscription<T>?[] _inline = [];
+        private Target<T>?[] _targets = [];
+        private int _inlineCount;
+        private int _targetCount;
+        private int _liveTargets;
+        private int _wantContext;
+
+        internal void AddInline(InlineSubscription<T> subscription)
         {
-            if (from is not null)
-            {
-                _inline.AddRange(from.Inline);
-                _targets.AddRange(from.Targets);
-                _needsContext = from.NeedsContext;
-            }
+            Append(ref _inline, ref _inlineCount, subscription);
+            _slots[subscription] = _inlineCount - 1;
         }
-
-        internal void AddInline(InlineSubscription<T> subscription) => _inline.Add(subscription);
 
         internal void AddTarget(Target<T> target)
         {
-            _targets.Add(target);
-            _needsContext |= target.Entry.WantsContext;
+            Append(ref _targets, ref _targetCount, target);
+            _slots[target.Entry] = ~(_targetCount - 1);
+            _liveTargets++;
+            _wantContext += target.Entry.WantsContext ? 1 : 0;
+        }
+
+        /// <summary>Takes <paramref name="entry"/> out; false when this route never had it.</summary>
+        internal bool Remove(ISubscriptionEntry entry)
+        {
+            if (!_slots.Remove(entry, out var slot))
+            {
+                return false;
+            }
+
+            if (slot >= 0)
+            {
+                Volatile.Write(ref _inline[slot], null);
+            }
+            else
+            {
+                Volatile.Write(ref _targets[~slot], null);
+                _liveTargets--;
+                _wantContext -= entry.WantsContext ? 1 : 0;
+            }
+
+            var slots = _inlineCount + _targetCount;
+            if (slots < CompactBelow || (slots - _slots.Count) * 2 > slots)
+            {
+                var live = new RouteSnapshot<T>(_inline, _inlineCount, _targets, _targetCount, needsContext: false, closed: false);
+                _slots.Clear();
+                (_inline, _inlineCount, _targets, _targetCount, _liveTargets, _wantContext) = ([], 0, [], 0, 0, 0);
+                CopyFrom(live);
+            }
+
+            return true;
         }
 
         internal RouteSnapshot<T> Build() =>
-            _inline.Count == 0 && _targets.Count == 0 ? Empty : new RouteSnapshot<T>([.. _inline], [.. _targets], _needsContext);
+            _slots.Count == 0
+                ? Empty
+                : new RouteSnapshot<T>(_inline, _inlineCount, _targets, _targetCount, _wantContext > 0, closed: false) { InlineOnly = _liveTargets == 0 };
+
+        internal void CopyFrom(RouteSnapshot<T> snapshot)
+        {
+            for (var i = 0; i < snapshot.InlineCount; i++)
+            {
+                if (snapshot.Inline[i] is { } inline)
+                {
+                    AddInline(inline);
+                }
+            }
+
+            for (var i = 0; i < snapshot.TargetCount; i++)
+            {
+                if (snapshot.Targets[i] is { } target)
+                {
+                    AddTarget(target);
+                }
+            }
+        }
+
+        /// <summary>Writes the slot past every published count, growing by doubling into a new array (snapshots keep the old one).</summary>
+        private static void Append<TItem>(ref TItem?[] items, ref int count, TItem item)
+            where TItem : class
+        {
+            if (count == items.Length)
+            {
+                var grown = new TItem?[Math.Max(4, items.Length * 2)];
+                Array.Copy(items, grown, count);
+                items = grown;
+            }
+
+            items[count++] = item;
+        }
     }
 }
