@@ -44,7 +44,7 @@ internal sealed partial class Consumer<T>
             return FastEntry.NotEntered;
         }
 
-        Volatile.Write(ref slot.AcceptedDirectly, slot.AcceptedDirectly + 1);
+        Volatile.Write(ref slot.OwnerAccepted, slot.OwnerAccepted + 1);
         Volatile.Write(ref slot.OwnerBusy, 1);
         return Volatile.Read(ref _laneOwner) == thread ? FastEntry.Entered : BackOffFast(slot, @event);
     }
@@ -61,7 +61,7 @@ internal sealed partial class Consumer<T>
             return;
         }
 
-        Volatile.Write(ref slot.Delivered, slot.Delivered + 1);
+        Volatile.Write(ref slot.OwnerDelivered, slot.OwnerDelivered + 1);
         if (Volatile.Read(ref _laneOwner) != thread)
         {
             // A drain or another publisher arrived after the check above: they may wait for this count.
@@ -98,7 +98,7 @@ internal sealed partial class Consumer<T>
             Interlocked.Increment(ref slot.AcceptedDirectly);
             if (_closed)
             {
-                Volatile.Write(ref slot.AcceptedDirectly, slot.AcceptedDirectly - 1);
+                Interlocked.Decrement(ref slot.AcceptedDirectly);
                 ReleaseSlot(slot);
                 OnFinishedWhileClosed();
                 return new ValueTask<WriteResult>(WriteResult.Closed);
@@ -322,7 +322,7 @@ internal sealed partial class Consumer<T>
             return FastEntry.Done;
         }
 
-        Volatile.Write(ref slot.AcceptedDirectly, slot.AcceptedDirectly - 1);
+        Volatile.Write(ref slot.OwnerAccepted, slot.OwnerAccepted - 1);
         AfterLaneCall();
         return FastEntry.NotEntered;
     }
@@ -335,7 +335,7 @@ internal sealed partial class Consumer<T>
             return;
         }
 
-        CountDelivered(slot, item, attempt: 1);
+        CountDelivered(slot, item, attempt: 1, byLaneOwner: true);
         AfterLaneCall();
     }
 }

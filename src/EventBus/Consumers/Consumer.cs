@@ -131,7 +131,7 @@ internal sealed partial class Consumer<T> : IStopTarget
             long total = 0;
             foreach (var worker in Workers)
             {
-                total += Volatile.Read(ref worker.Delivered);
+                total += Volatile.Read(ref worker.Delivered) + Volatile.Read(ref worker.OwnerDelivered);
             }
 
             return total;
@@ -154,7 +154,7 @@ internal sealed partial class Consumer<T> : IStopTarget
             var total = (Volatile.Read(ref _buffer)?.Written ?? 0) - putBack + Interlocked.Read(ref _acceptedOutside);
             foreach (var worker in Workers)
             {
-                total += Volatile.Read(ref worker.AcceptedDirectly);
+                total += Volatile.Read(ref worker.AcceptedDirectly) + Volatile.Read(ref worker.OwnerAccepted);
             }
 
             return total;
@@ -183,10 +183,24 @@ internal sealed partial class Consumer<T> : IStopTarget
 
     /// <summary>Counts an item delivered by the holder of <paramref name="worker"/>, which owns its outcome.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void CountDelivered(ConsumerWorker<T> worker, in WorkItem<T> item, int attempt)
+    internal void CountDelivered(ConsumerWorker<T> worker, in WorkItem<T> item, int attempt, bool byLaneOwner = false)
     {
-        // One writer at a time (the slot's holder): a plain store publishes the count.
-        Volatile.Write(ref worker.Delivered, worker.Delivered + 1);
+        if (byLaneOwner)
+        {
+            // Written by the lane's bias owner only (see ConsumerWorker.OwnerAccepted).
+            Volatile.Write(ref worker.OwnerDelivered, worker.OwnerDelivered + 1);
+        }
+        else if (_settings.Inline)
+        {
+            // A direct inline call counts after End gave the slot back: the next caller may be counting already.
+            Interlocked.Increment(ref worker.Delivered);
+        }
+        else
+        {
+            // One writer at a time (the slot's holder, whose loop keeps the slot): a plain store publishes the count.
+            Volatile.Write(ref worker.Delivered, worker.Delivered + 1);
+        }
+
         item.Context?.Tracker?.Handled(Name, attempt);
         _observer?.OnDelivered(item);
         if (_closed)

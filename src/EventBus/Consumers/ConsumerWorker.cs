@@ -66,11 +66,20 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
     /// <summary>Items in the running call (1, or the batch's view), for monitoring.</summary>
     internal int InFlight;
 
-    /// <summary>Items delivered by this slot's holders. One writer at a time: the holder.</summary>
+    /// <summary>Items delivered by this slot's holders. One writer at a time (the holder), except on an inline lane,
+    /// whose direct calls count after they gave the slot back and so count with an atomic increment.</summary>
     internal long Delivered;
 
     /// <summary>Items accepted directly by this slot's holder (an inline subscription's lane), not through intake.</summary>
     internal long AcceptedDirectly;
+
+    /// <summary>Items the inline lane's bias owner accepted on its fast path, and of those, delivered. Written by that
+    /// one thread only, with plain stores: it counts after it let the slot go (see <c>Consumer.Inline.cs</c>), when
+    /// another holder may be counting <see cref="Delivered"/> and <see cref="AcceptedDirectly"/>.</summary>
+    internal long OwnerAccepted;
+
+    /// <inheritdoc cref="OwnerAccepted"/>
+    internal long OwnerDelivered;
 
     /// <summary>1 while the slot's loop waits for work: nothing for it to take. Set through
     /// <see cref="Consumer{T}.Park"/>, which wakes a stop awaited from inside a handler.</summary>

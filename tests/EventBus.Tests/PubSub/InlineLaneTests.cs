@@ -7,6 +7,45 @@ namespace EventBus.Tests.PubSub;
 public sealed class InlineLaneTests
 {
     [Fact]
+    public async Task Every_call_is_counted_once_when_a_second_publisher_takes_the_lane_from_its_first()
+    {
+        // The moment a lane's bias is revoked, the first publisher's count and the second's may land at
+        // once; each lane has that moment once, so the test makes many lanes go through it.
+        await using var bus = EventBusFactory.Create();
+        const int lanes = 300;
+        const int perPublisher = 200;
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var calls = 0;
+            var subscription = bus.Subscribe<Ping>(_ => Interlocked.Increment(ref calls), new SubscriptionOptions { Mode = DeliveryMode.Inline });
+            var start = new Barrier(2);
+            var first = Task.Run(() =>
+            {
+                bus.Publish(new Ping(0, 0));
+                start.SignalAndWait();
+                for (var i = 1; i < perPublisher; i++)
+                {
+                    bus.Publish(new Ping(0, i));
+                }
+            });
+            var second = Task.Run(() =>
+            {
+                start.SignalAndWait();
+                for (var i = 0; i < perPublisher; i++)
+                {
+                    bus.Publish(new Ping(1, i));
+                }
+            });
+            await Wait.For(Task.WhenAll(first, second), "both publishers");
+
+            await Wait.For(subscription.DisposeAsync().AsTask(), $"lane {lane}'s drain");
+            Volatile.Read(ref calls).Should().Be(2 * perPublisher, $"lane {lane} handled every event");
+            subscription.GetStatistics().ShouldBalance(2 * perPublisher, $"lane {lane}");
+            subscription.GetStatistics().Delivered.Should().Be(2 * perPublisher, $"lane {lane} counted every call once");
+        }
+    }
+
+    [Fact]
     public async Task Calls_of_one_inline_handler_never_overlap_under_concurrent_publishers()
     {
         await using var bus = EventBusFactory.Create();

@@ -52,10 +52,7 @@ public abstract class PubSubContractTests : IAsyncLifetime
         const int subscribers = 8;
         const int perPublisher = 10_000;
         var recorders = Enumerable.Range(0, subscribers).Select(_ => new Recorder<Ping>(publishers * perPublisher)).ToArray();
-        foreach (var recorder in recorders)
-        {
-            Bus.Subscribe<Ping>(recorder.Record, Options());
-        }
+        var subscriptions = recorders.Select(recorder => Bus.Subscribe<Ping>(recorder.Record, Options())).ToArray();
 
         await Task.WhenAll(Enumerable.Range(0, publishers).Select(p => Task.Run(async () =>
         {
@@ -76,6 +73,13 @@ public abstract class PubSubContractTests : IAsyncLifetime
                 received.Where(e => e.Publisher == publisher).Select(e => e.Sequence)
                     .Should().Equal(Enumerable.Range(0, perPublisher), "events from one publisher arrive in publish order");
             }
+        }
+
+        var drained = await Wait.For(Bus.CompleteAsync().AsTask(), "the drain");
+        drained.ShouldBalance(subscribers * publishers * perPublisher);
+        foreach (var subscription in subscriptions)
+        {
+            subscription.GetStatistics().ShouldBalance(publishers * perPublisher);
         }
     }
 
