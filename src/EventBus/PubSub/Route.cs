@@ -148,8 +148,12 @@ internal sealed class Route<T> : IRoute
     /// <summary>The fast path with one subscriber: no loop, so the exception region costs nothing.</summary>
     private static ValueTask DeliverInlineToOne(RouteSnapshot<T> snapshot, T @event, bool noWait, CancellationToken cancellationToken)
     {
-        // A route of fewer than 16 slots never holds a null one (see RouteSnapshot).
-        var subscription = snapshot.Inline[0]!;
+        // A route of fewer than 16 slots never holds a null one (see RouteSnapshot); checked all the same.
+        if (snapshot.Inline[0] is not { } subscription)
+        {
+            return default;
+        }
+
         var lane = subscription.Consumer;
         var thread = ThreadIndex.Current;
         var entry = lane.TryEnterFast(thread, @event);

@@ -10,7 +10,7 @@ namespace EventBus.PubSub;
 /// builder only appends beyond every published count, so a published slot never changes, except that
 /// an unsubscribed one turns null (publish skips it). Arrays grow by doubling; when half the slots are
 /// null (or on any removal from a small route, so small routes never carry a null) the builder copies
-/// the live targets into new arrays. Subscription order is kept: a new target always goes last.</para>
+/// the live targets into new arrays, leaving the published ones untouched. Subscription order is kept: a new target always goes last.</para>
 /// </remarks>
 internal sealed class RouteSnapshot<T>
 {
@@ -118,6 +118,17 @@ internal sealed class RouteSnapshot<T>
                 return false;
             }
 
+            var slots = _inlineCount + _targetCount;
+            if (slots < CompactBelow || (slots - _slots.Count) * 2 > slots)
+            {
+                // New arrays without it; the published ones stay as they are.
+                var before = new RouteSnapshot<T>(_inline, _inlineCount, _targets, _targetCount, needsContext: false, closed: false);
+                _slots.Clear();
+                (_inline, _inlineCount, _targets, _targetCount, _liveTargets, _wantContext) = ([], 0, [], 0, 0, 0);
+                CopyFrom(before, except: entry);
+                return true;
+            }
+
             if (slot >= 0)
             {
                 Volatile.Write(ref _inline[slot], null);
@@ -129,15 +140,6 @@ internal sealed class RouteSnapshot<T>
                 _wantContext -= entry.WantsContext ? 1 : 0;
             }
 
-            var slots = _inlineCount + _targetCount;
-            if (slots < CompactBelow || (slots - _slots.Count) * 2 > slots)
-            {
-                var live = new RouteSnapshot<T>(_inline, _inlineCount, _targets, _targetCount, needsContext: false, closed: false);
-                _slots.Clear();
-                (_inline, _inlineCount, _targets, _targetCount, _liveTargets, _wantContext) = ([], 0, [], 0, 0, 0);
-                CopyFrom(live);
-            }
-
             return true;
         }
 
@@ -146,11 +148,11 @@ internal sealed class RouteSnapshot<T>
                 ? Empty
                 : new RouteSnapshot<T>(_inline, _inlineCount, _targets, _targetCount, _wantContext > 0, closed: false) { InlineOnly = _liveTargets == 0 };
 
-        internal void CopyFrom(RouteSnapshot<T> snapshot)
+        private void CopyFrom(RouteSnapshot<T> snapshot, ISubscriptionEntry except)
         {
             for (var i = 0; i < snapshot.InlineCount; i++)
             {
-                if (snapshot.Inline[i] is { } inline)
+                if (snapshot.Inline[i] is { } inline && !ReferenceEquals(inline, except))
                 {
                     AddInline(inline);
                 }
@@ -158,7 +160,7 @@ internal sealed class RouteSnapshot<T>
 
             for (var i = 0; i < snapshot.TargetCount; i++)
             {
-                if (snapshot.Targets[i] is { } target)
+                if (snapshot.Targets[i] is { } target && !ReferenceEquals(target.Entry, except))
                 {
                     AddTarget(target);
                 }

@@ -112,6 +112,38 @@ public sealed class RouteScaleTests
         large.Should().BeLessThan(small * 2, $"{small:F0} B per subscription at 500, {large:F0} B at 20,000");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(40)]
+    public async Task Publishes_racing_with_subscribe_and_unsubscribe_never_fail(int steady)
+    {
+        // A removal never clears a slot that a snapshot a publisher may hold reads without checking.
+        await using var bus = EventBusFactory.Create();
+        var steadyCalls = 0;
+        for (var i = 0; i < steady; i++)
+        {
+            bus.Subscribe<Ping>(_ => Interlocked.Increment(ref steadyCalls), s_inline);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var published = 0;
+        var publisher = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                bus.Publish(new Ping(0, published++));
+            }
+        });
+        for (var i = 0; i < 20_000; i++)
+        {
+            bus.Subscribe<Ping>(_ => { }, s_inline).Dispose();
+        }
+
+        await stop.CancelAsync();
+        await Wait.For(publisher, "the publisher");
+        Volatile.Read(ref steadyCalls).Should().Be(published * steady, "the subscriptions that stayed got every event");
+    }
+
     [Fact]
     public async Task A_settled_publish_counts_only_the_subscriptions_still_there()
     {
