@@ -58,19 +58,21 @@ internal sealed partial class Route<T>
         var count = snapshot.InlineCount;
         var thread = ThreadIndex.Current;
         var next = 0;
+        InlineSubscription<T>? at = null;
         List<string>? refused = null;
         while (true)
         {
             // The handler calls run in a loop without an exception region, so the JIT keeps its state in
-            // registers; a handler that throws lands here with next at its subscription.
+            // registers; a handler that throws lands here with next and at on its subscription. (The array
+            // is not read again: a subscription leaving meanwhile clears its slot.)
             int stopped;
             try
             {
-                stopped = CallFastFrom(subscriptions, count, ref next, thread, @event);
+                stopped = CallFastFrom(subscriptions, count, ref next, ref at, thread, @event);
             }
             catch (Exception ex)
             {
-                subscriptions[next]!.Consumer.FailFast(thread, @event, ex);
+                at!.Consumer.FailFast(thread, @event, ex);
                 next++;
                 continue;
             }
@@ -80,7 +82,7 @@ internal sealed partial class Route<T>
                 break;
             }
 
-            var subscription = subscriptions[stopped]!;
+            var subscription = at!;
             var delivery = subscription.DeliverAsync(@event, context: null, noWait, cancellationToken);
             if (!delivery.IsCompletedSuccessfully)
             {
@@ -100,9 +102,10 @@ internal sealed partial class Route<T>
 
     /// <summary>Calls the handler of each subscription from <paramref name="next"/> on whose lane this thread
     /// takes the fast path; returns the index of the first one whose lane it cannot take, or the length.
-    /// <paramref name="next"/> holds the index of the call under way, for the caller's catch.</summary>
+    /// <paramref name="next"/> and <paramref name="at"/> hold the index and the subscription of the call under way
+    /// (for the caller's catch), or of the one it stopped at.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int CallFastFrom(InlineSubscription<T>?[] subscriptions, int count, ref int next, int thread, T @event)
+    private static int CallFastFrom(InlineSubscription<T>?[] subscriptions, int count, ref int next, ref InlineSubscription<T>? at, int thread, T @event)
     {
         for (var i = next; i < count; i++)
         {
@@ -116,11 +119,13 @@ internal sealed partial class Route<T>
             if (entry == FastEntry.Entered)
             {
                 next = i;
+                at = subscription;
                 subscription.Handler(@event);
                 lane.ExitFast(thread, @event);
             }
             else if (entry == FastEntry.NotEntered)
             {
+                at = subscription;
                 return i;
             }
         }
