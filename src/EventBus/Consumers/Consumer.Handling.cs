@@ -231,7 +231,6 @@ internal sealed partial class Consumer<T>
     {
         if (worker.End(item))
         {
-            worker.Clear();
             CountDelivered(worker, item, attempt);
         }
 
@@ -244,7 +243,6 @@ internal sealed partial class Consumer<T>
     {
         if (worker.End(item))
         {
-            worker.Clear();
             Lose(item, LostAtHalt(started));
         }
 
@@ -286,7 +284,6 @@ internal sealed partial class Consumer<T>
             return new ValueTask<bool>(true);
         }
 
-        worker.Clear();
         var retry = item.WithFailure(failure);
         _observer?.OnRetryScheduled(retry, attempt, Time.GetUtcNow() + (delay > TimeSpan.Zero ? delay : TimeSpan.Zero), error);
         if (delay <= TimeSpan.Zero)

@@ -91,7 +91,6 @@ internal sealed partial class Consumer<T>
             return true;
         }
 
-        worker.Clear();
         await DeadLetterAsync(item, error, attempts, firstFailedAt).ConfigureAwait(false);
         return true;
     }

@@ -112,6 +112,9 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
 
     internal bool IsBusy => Volatile.Read(ref State) == Busy || Volatile.Read(ref OwnerBusy) == 1;
 
+    /// <summary>True while the slot runs a call whose item no halt claimed: its holder will still count it.</summary>
+    internal bool MayStillFinish => IsBusy && Volatile.Read(ref _claim) is Unclaimed or KeptByHolder;
+
     /// <summary>Marks the start of a call on one item.</summary>
     /// <returns>False when the consumer has halted; the caller then owns the item only if
     /// <see cref="End(in WorkItem{T})"/> says so.</returns>
@@ -147,29 +150,29 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
     /// reports it then.</returns>
     internal bool End(in WorkItem<T> item)
     {
+        // The recorded item is forgotten before the slot is given back: on an inline lane the next holder
+        // may take it the moment State is stored, and record its own item. The holder still has its item
+        // in hand for a claim that could not read it (see TryClaim).
+        if (HasCurrent != 0)
+        {
+            Interlocked.Exchange(ref HasCurrent, 0);
+            Current = default;
+        }
+
         InFlight = 0;
         Volatile.Write(ref State, RestState);
         return !Owner.IsHalted || KeepAtHalt(item);
     }
 
-    /// <summary>Marks the end of a call on a batch (always recorded, see <see cref="Begin(Batch{T})"/>).</summary>
+    /// <summary>Marks the end of a call on a batch (always recorded, see <see cref="Begin(Batch{T})"/>). Batches
+    /// run only in a work queue's loops, which keep their slot, so the batch is forgotten after the decision.</summary>
     internal bool End()
     {
         InFlight = 0;
         Volatile.Write(ref State, RestState);
-        return !Owner.IsHalted || KeepAtHalt(default);
-    }
-
-    /// <summary>Forgets the finished item (its references) once the holder owns its outcome.</summary>
-    internal void Clear()
-    {
-        if (HasCurrent != 0)
-        {
-            Current = default;
-            HasCurrent = 0;
-        }
-
+        var kept = !Owner.IsHalted || KeepAtHalt(default);
         CurrentBatch = null;
+        return kept;
     }
 
     /// <summary>The holder saw the consumer halted: true when it, not the halt, owns its item. Call once per item.</summary>
@@ -188,7 +191,6 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
             Owner.ReportLost(item, DropReason.Abandoned);
         }
 
-        Clear();
         return false;
     }
 
@@ -201,8 +203,20 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
     internal bool TryClaim(out bool recorded, out WorkItem<T> item, out Batch<T>? batch)
     {
         batch = Volatile.Read(ref CurrentBatch);
-        recorded = Volatile.Read(ref HasCurrent) == 1 || batch is not null;
-        item = recorded ? Current : default;
+        item = default;
+        recorded = batch is not null;
+        if (Volatile.Read(ref HasCurrent) == 1)
+        {
+            item = Current;
+
+            // The holder forgets its item (HasCurrent, then Current) before it ends the call: a copy read
+            // while it did so may be torn, and then it counts as unrecorded (the holder, which still has
+            // the item, reports it).
+            Interlocked.MemoryBarrier();
+            recorded = Volatile.Read(ref HasCurrent) == 1;
+            item = recorded ? item : default;
+        }
+
         return IsBusy && Interlocked.CompareExchange(ref _claim, recorded ? ClaimedAndReported : ClaimedToReport, Unclaimed) == Unclaimed;
     }
 

@@ -43,6 +43,10 @@ internal static partial class Log
     internal static partial void DrainDeadlineExceeded(
         ILogger logger, string owner, double elapsedMs, long delivered, long deadLettered, long dropped, long abandoned);
 
+    [LoggerMessage(EventId = 1009, EventName = "UncountedItems", Level = LogLevel.Critical,
+        Message = "{Owner} halted with {Count} accepted items that no outcome counted and nothing can still finish: counted as abandoned so its stop completes. This is a defect of EventBus; please report it")]
+    internal static partial void UncountedItems(ILogger logger, string owner, long count);
+
     // 1100-1199: work queues.
 
     [LoggerMessage(EventId = 1101, EventName = "WorkQueueStarted", Level = LogLevel.Debug,

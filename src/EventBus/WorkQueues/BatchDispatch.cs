@@ -235,7 +235,6 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
             return;
         }
 
-        worker.Clear();
         if (error is null)
         {
             consumer.CountDelivered(worker, batch, 0, batch.Size);
@@ -302,7 +301,6 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
                 return;
             }
 
-            worker.Clear();
             if (error is null)
             {
                 consumer.CountDelivered(worker, batch, i, 1);
@@ -328,7 +326,6 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
     {
         if (worker.End())
         {
-            worker.Clear();
             Consumer.Lose(batch, Consumer.LostAtHalt(started));
         }
     }
