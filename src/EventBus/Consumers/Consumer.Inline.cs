@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using EventBus.Internal;
 
 namespace EventBus.Consumers;
@@ -13,10 +12,10 @@ namespace EventBus.Consumers;
 /// <remarks>
 /// <para><b>Bias.</b> A one-slot lane is biased to the first thread that publishes into it: that thread
 /// takes the slot with plain stores (<see cref="ConsumerWorker{T}.OwnerBusy"/>), no locked instruction.
-/// Any other thread first revokes the bias (<see cref="_laneOwner"/> set to <see cref="Revoked"/>, then a
+/// Any other thread first revokes the bias (<see cref="LaneOwner"/> set to <see cref="Revoked"/>, then a
 /// process-wide barrier), and from then on every caller takes a slot with a compare-and-swap on
 /// <see cref="ConsumerWorker{T}.State"/> and checks <see cref="ConsumerWorker{T}.OwnerBusy"/>. The owner
-/// reads <see cref="_laneOwner"/> after each of its stores, so either it sees the revocation (and falls
+/// reads <see cref="LaneOwner"/> after each of its stores, so either it sees the revocation (and falls
 /// back), or the revoker sees its mark: the same asymmetric handshake as a halt's (see
 /// <see cref="ConsumerWorker{T}"/>). A drain or halt revokes the bias for good; the owner's own hand-off
 /// (a failure whose retries move to the thread pool, or a re-entrant publish) suspends it until the lane
@@ -27,47 +26,17 @@ namespace EventBus.Consumers;
 /// </remarks>
 internal sealed partial class Consumer<T>
 {
-    private const int NeverOwned = -2;
-    private const int Revoked = -1;
-    private const int Suspended = -3;
+    private const int NeverOwned = ConsumerWorker<T>.NeverOwned;
+    private const int Revoked = ConsumerWorker<T>.Revoked;
+    private const int Suspended = ConsumerWorker<T>.Suspended;
 
-    private int _laneOwner = Revoked;
     private int _biasThread = -1;
 
-    /// <summary>Takes the lane on the biased thread's fast path, for a plain synchronous handler and no context.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal FastEntry TryEnterFast(int thread, T @event)
-    {
-        var slot = _first;
-        if (_laneOwner != thread || slot.OwnerBusy != 0 || slot.State != ConsumerWorker<T>.Idle)
-        {
-            return FastEntry.NotEntered;
-        }
+    /// <summary>The lane's bias (see the remarks), kept in the first slot for the fast path (<see cref="ConsumerWorker{T}.TryEnterFast"/>).</summary>
+    private ref int LaneOwner => ref _first.LaneOwner;
 
-        Volatile.Write(ref slot.OwnerAccepted, slot.OwnerAccepted + 1);
-        Volatile.Write(ref slot.OwnerBusy, 1);
-        return Volatile.Read(ref _laneOwner) == thread ? FastEntry.Entered : BackOffFast(slot, @event);
-    }
-
-    /// <summary>Ends a fast-path call whose handler returned.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void ExitFast(int thread, T @event)
-    {
-        var slot = _first;
-        Volatile.Write(ref slot.OwnerBusy, 0);
-        if (Volatile.Read(ref _laneOwner) != thread)
-        {
-            ExitFastSlow(slot, @event);
-            return;
-        }
-
-        Volatile.Write(ref slot.OwnerDelivered, slot.OwnerDelivered + 1);
-        if (Volatile.Read(ref _laneOwner) != thread)
-        {
-            // A drain or another publisher arrived after the check above: they may wait for this count.
-            AfterLaneCall();
-        }
-    }
+    /// <summary>The slot an inline lane's fast path takes.</summary>
+    internal ConsumerWorker<T> Lane => _first;
 
     /// <summary>A fast-path call threw: its retries continue on the thread pool, holding the lane.</summary>
     internal void FailFast(int thread, T @event, Exception error)
@@ -79,7 +48,7 @@ internal sealed partial class Consumer<T>
         // Nobody else can hold the slot while OwnerBusy is set (see the remarks), so a plain store moves
         // the hold from the fast-path mark to the slot's state, for the retry to keep.
         Volatile.Write(ref slot.State, ConsumerWorker<T>.Busy);
-        Interlocked.CompareExchange(ref _laneOwner, Suspended, thread);
+        Interlocked.CompareExchange(ref LaneOwner, Suspended, thread);
         Volatile.Write(ref slot.OwnerBusy, 0);
         HandOffFailure(slot, item, error);
     }
@@ -142,13 +111,13 @@ internal sealed partial class Consumer<T>
     /// <summary>Makes sure no other thread's bias stands in the way: grants it to the first caller, revokes it for any other.</summary>
     private void ClaimLaneFor(int thread)
     {
-        var owner = Volatile.Read(ref _laneOwner);
+        var owner = Volatile.Read(ref LaneOwner);
         if (owner == Revoked || owner == thread)
         {
             return;
         }
 
-        if (owner == NeverOwned && Interlocked.CompareExchange(ref _laneOwner, thread, NeverOwned) == NeverOwned)
+        if (owner == NeverOwned && Interlocked.CompareExchange(ref LaneOwner, thread, NeverOwned) == NeverOwned)
         {
             _biasThread = thread;
             return;
@@ -161,8 +130,8 @@ internal sealed partial class Consumer<T>
 
         while (true)
         {
-            owner = Volatile.Read(ref _laneOwner);
-            if (owner == Revoked || Interlocked.CompareExchange(ref _laneOwner, Revoked, owner) == owner)
+            owner = Volatile.Read(ref LaneOwner);
+            if (owner == Revoked || Interlocked.CompareExchange(ref LaneOwner, Revoked, owner) == owner)
             {
                 break;
             }
@@ -313,7 +282,7 @@ internal sealed partial class Consumer<T>
     }
 
     /// <summary>The owner saw its bias revoked right after marking its call: undo the mark and take the slow path.</summary>
-    private FastEntry BackOffFast(ConsumerWorker<T> slot, T @event)
+    internal FastEntry BackOffFast(ConsumerWorker<T> slot, T @event)
     {
         Volatile.Write(ref slot.OwnerBusy, 0);
         if (_halted && !slot.KeepAtHalt(new WorkItem<T>(@event, context: null)))
@@ -327,7 +296,7 @@ internal sealed partial class Consumer<T>
         return FastEntry.NotEntered;
     }
 
-    private void ExitFastSlow(ConsumerWorker<T> slot, T @event)
+    internal void ExitFastSlow(ConsumerWorker<T> slot, T @event)
     {
         var item = new WorkItem<T>(@event, context: null);
         if (_halted && !slot.KeepAtHalt(item))

@@ -8,7 +8,7 @@ internal sealed partial class Consumer<T>
 {
     /// <summary>After a lane call, a release or a buffered write: starts a lane loop when events wait and a
     /// slot is free; gives a suspended bias back when nothing waits.</summary>
-    private void AfterLaneCall()
+    internal void AfterLaneCall()
     {
         // Orders the caller's release (or its write) before the reads below, against a writer doing the opposite.
         Interlocked.MemoryBarrier();
@@ -33,9 +33,9 @@ internal sealed partial class Consumer<T>
             return;
         }
 
-        if (Volatile.Read(ref _laneOwner) == Suspended && _first.OwnerBusy == 0 && Volatile.Read(ref _first.State) == ConsumerWorker<T>.Idle)
+        if (Volatile.Read(ref LaneOwner) == Suspended && _first.OwnerBusy == 0 && Volatile.Read(ref _first.State) == ConsumerWorker<T>.Idle)
         {
-            Interlocked.CompareExchange(ref _laneOwner, _biasThread, Suspended);
+            Interlocked.CompareExchange(ref LaneOwner, _biasThread, Suspended);
         }
     }
 

@@ -33,7 +33,7 @@ internal sealed partial class Consumer<T>
     void IStopTarget.OnDrain()
     {
         RecordStopStart();
-        Volatile.Write(ref _laneOwner, Revoked);
+        Volatile.Write(ref LaneOwner, Revoked);
         var buffer = Buffer;
         buffer.Close();
         _closed = true;
@@ -58,7 +58,7 @@ internal sealed partial class Consumer<T>
     void IStopTarget.OnHalt(DropReason reason)
     {
         RecordStopStart();
-        Volatile.Write(ref _laneOwner, Revoked);
+        Volatile.Write(ref LaneOwner, Revoked);
         var buffer = Buffer;
         buffer.Close();
         _closed = true;

@@ -73,7 +73,7 @@ internal sealed partial class Consumer<T> : IStopTarget
         if (settings.Inline)
         {
             // Publishers take the slots; lane loops start only while events wait (Consumer.Inline.cs).
-            _laneOwner = settings.WorkerCount == 1 ? NeverOwned : Revoked;
+            LaneOwner = settings.WorkerCount == 1 ? NeverOwned : Revoked;
             _started = true;
         }
         else if (settings.StartAtOnce)

@@ -28,6 +28,15 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
     /// <summary>An inline subscription's lane is held by a loop that drains its buffer, between two items.</summary>
     internal const int Held = 2;
 
+    /// <summary><see cref="LaneOwner"/>: no thread has published into the one-slot lane yet.</summary>
+    internal const int NeverOwned = -2;
+
+    /// <summary><see cref="LaneOwner"/>: no bias (several publisher threads, several slots, or a stop began).</summary>
+    internal const int Revoked = -1;
+
+    /// <summary><see cref="LaneOwner"/>: the bias owner handed its call off (a failure's retries); it resumes once the lane is free.</summary>
+    internal const int Suspended = -3;
+
     private const int Unclaimed = 0;
     private const int ClaimedAndReported = 1;
     private const int ClaimedToReport = 2;
@@ -38,6 +47,11 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
 
     /// <summary>What <see cref="End(in WorkItem{T})"/> returns the slot to: Idle, or Held while a lane loop keeps it.</summary>
     internal int RestState;
+
+    /// <summary>An inline lane's bias, on a consumer's first slot (see <c>Consumer.Inline.cs</c>): the index of the
+    /// thread it is biased to, or <see cref="NeverOwned"/>, <see cref="Revoked"/>, <see cref="Suspended"/>. Kept in the
+    /// slot, next to the marks the fast path writes, so that a call touches one object of the engine.</summary>
+    internal int LaneOwner = Revoked;
 
     /// <summary>1 while the thread an inline lane is biased to runs a handler call on its fast path
     /// (written by that thread only; see <c>Consumer.Inline.cs</c>).</summary>
@@ -111,6 +125,39 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
     internal int Index { get; }
 
     internal bool IsBusy => Volatile.Read(ref State) == Busy || Volatile.Read(ref OwnerBusy) == 1;
+
+    /// <summary>Takes the lane on the biased thread's fast path, for a plain synchronous handler and no context.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal FastEntry TryEnterFast(int thread, T @event)
+    {
+        if (LaneOwner != thread || OwnerBusy != 0 || State != Idle)
+        {
+            return FastEntry.NotEntered;
+        }
+
+        Volatile.Write(ref OwnerAccepted, OwnerAccepted + 1);
+        Volatile.Write(ref OwnerBusy, 1);
+        return Volatile.Read(ref LaneOwner) == thread ? FastEntry.Entered : Owner.BackOffFast(this, @event);
+    }
+
+    /// <summary>Ends a fast-path call whose handler returned.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal void ExitFast(int thread, T @event)
+    {
+        Volatile.Write(ref OwnerBusy, 0);
+        if (Volatile.Read(ref LaneOwner) != thread)
+        {
+            Owner.ExitFastSlow(this, @event);
+            return;
+        }
+
+        Volatile.Write(ref OwnerDelivered, OwnerDelivered + 1);
+        if (Volatile.Read(ref LaneOwner) != thread)
+        {
+            // A drain or another publisher arrived after the check above: they may wait for this count.
+            Owner.AfterLaneCall();
+        }
+    }
 
     /// <summary>True while the slot runs a call whose item no halt claimed: its holder will still count it.</summary>
     internal bool MayStillFinish => IsBusy && Volatile.Read(ref _claim) is Unclaimed or KeptByHolder;

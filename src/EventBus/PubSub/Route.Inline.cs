@@ -23,24 +23,25 @@ internal sealed partial class Route<T>
     /// <summary>The fast path with one subscriber: no loop, so the exception region costs nothing.</summary>
     private static ValueTask DeliverInlineToOne(RouteSnapshot<T> snapshot, T @event, bool noWait, CancellationToken cancellationToken)
     {
-        // A route of fewer than 16 slots never holds a null one (see RouteSnapshot); checked all the same.
-        if (snapshot.Inline[0] is not { } subscription)
+        // A route of fewer than 16 slots never holds one that left (see RouteSnapshot); checked all the same.
+        ref var target = ref snapshot.Inline[0];
+        if (target.Subscription is null)
         {
             return default;
         }
 
-        var lane = subscription.Consumer;
+        var lane = target.Lane;
         var thread = ThreadIndex.Current;
         var entry = lane.TryEnterFast(thread, @event);
         if (entry == FastEntry.Entered)
         {
             try
             {
-                subscription.Handler(@event);
+                target.Handler(@event);
             }
             catch (Exception ex)
             {
-                lane.FailFast(thread, @event, ex);
+                lane.Owner.FailFast(thread, @event, ex);
                 return default;
             }
 
@@ -54,25 +55,24 @@ internal sealed partial class Route<T>
     /// <summary>The fast path over several subscribers (see <see cref="CallFastFrom"/>).</summary>
     private static ValueTask DeliverInlineToEach(RouteSnapshot<T> snapshot, T @event, bool noWait, CancellationToken cancellationToken)
     {
-        var subscriptions = snapshot.Inline;
+        var targets = snapshot.Inline;
         var count = snapshot.InlineCount;
         var thread = ThreadIndex.Current;
         var next = 0;
-        InlineSubscription<T>? at = null;
         List<string>? refused = null;
         while (true)
         {
             // The handler calls run in a loop without an exception region, so the JIT keeps its state in
-            // registers; a handler that throws lands here with next and at on its subscription. (The array
-            // is not read again: a subscription leaving meanwhile clears its slot.)
+            // registers; a handler that throws lands here with next on its slot, whose lane stays there even
+            // if the subscription leaves meanwhile (see RouteSnapshot.InlineTarget).
             int stopped;
             try
             {
-                stopped = CallFastFrom(subscriptions, count, ref next, ref at, thread, @event);
+                stopped = CallFastFrom(targets, count, ref next, thread, @event);
             }
             catch (Exception ex)
             {
-                at!.Consumer.FailFast(thread, @event, ex);
+                targets[next].Lane.Owner.FailFast(thread, @event, ex);
                 next++;
                 continue;
             }
@@ -82,7 +82,13 @@ internal sealed partial class Route<T>
                 break;
             }
 
-            var subscription = at!;
+            next = stopped + 1;
+            if (Volatile.Read(ref targets[stopped].Subscription) is not { } subscription)
+            {
+                // It left after the loop looked: as if it had left before.
+                continue;
+            }
+
             var delivery = subscription.DeliverAsync(@event, context: null, noWait, cancellationToken);
             if (!delivery.IsCompletedSuccessfully)
             {
@@ -93,8 +99,6 @@ internal sealed partial class Route<T>
             {
                 (refused ??= []).Add(subscription.Name);
             }
-
-            next = stopped + 1;
         }
 
         return refused is null ? default : ValueTask.FromException(new EventBusFullException(refused));
@@ -102,30 +106,28 @@ internal sealed partial class Route<T>
 
     /// <summary>Calls the handler of each subscription from <paramref name="next"/> on whose lane this thread
     /// takes the fast path; returns the index of the first one whose lane it cannot take, or the length.
-    /// <paramref name="next"/> and <paramref name="at"/> hold the index and the subscription of the call under way
-    /// (for the caller's catch), or of the one it stopped at.</summary>
+    /// <paramref name="next"/> holds the index of the call under way, for the caller's catch.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int CallFastFrom(InlineSubscription<T>?[] subscriptions, int count, ref int next, ref InlineSubscription<T>? at, int thread, T @event)
+    private static int CallFastFrom(RouteSnapshot<T>.InlineTarget[] targets, int count, ref int next, int thread, T @event)
     {
         for (var i = next; i < count; i++)
         {
-            if (subscriptions[i] is not { } subscription)
+            ref var target = ref targets[i];
+            if (target.Subscription is null)
             {
                 continue;
             }
 
-            var lane = subscription.Consumer;
+            var lane = target.Lane;
             var entry = lane.TryEnterFast(thread, @event);
             if (entry == FastEntry.Entered)
             {
                 next = i;
-                at = subscription;
-                subscription.Handler(@event);
+                target.Handler(@event);
                 lane.ExitFast(thread, @event);
             }
             else if (entry == FastEntry.NotEntered)
             {
-                at = subscription;
                 return i;
             }
         }

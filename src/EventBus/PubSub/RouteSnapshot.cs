@@ -1,3 +1,5 @@
+using EventBus.Consumers;
+
 namespace EventBus.PubSub;
 
 /// <summary>
@@ -8,7 +10,8 @@ namespace EventBus.PubSub;
 /// <remarks>
 /// <para>Snapshots share their arrays with the builder: a snapshot reads slots below its counts, and the
 /// builder only appends beyond every published count, so a published slot never changes, except that
-/// an unsubscribed one turns null (publish skips it). Arrays grow by doubling; when half the slots are
+/// an unsubscribed one turns null (publish skips it; an inline slot keeps its lane and handler, see
+/// <see cref="InlineTarget"/>). Arrays grow by doubling; when half the slots are
 /// null (or on any removal from a small route, so small routes never carry a null) the builder copies
 /// the live targets into new arrays, leaving the published ones untouched. Subscription order is kept: a new target always goes last.</para>
 /// </remarks>
@@ -20,7 +23,7 @@ internal sealed class RouteSnapshot<T>
     /// state in the one load it makes anyway.</summary>
     internal static readonly RouteSnapshot<T> Closed = new([], 0, [], 0, needsContext: false, closed: true);
 
-    private RouteSnapshot(InlineSubscription<T>?[] inline, int inlineCount, Target<T>?[] targets, int targetCount, bool needsContext, bool closed)
+    private RouteSnapshot(InlineTarget[] inline, int inlineCount, Target<T>?[] targets, int targetCount, bool needsContext, bool closed)
     {
         Inline = inline;
         InlineCount = inlineCount;
@@ -35,8 +38,8 @@ internal sealed class RouteSnapshot<T>
 
     /// <summary>Inline subscriptions to exactly <typeparamref name="T"/> with a plain synchronous handler:
     /// called directly, without a virtual dispatch, on the publisher's thread. Read below <see cref="InlineCount"/>;
-    /// a null slot is a subscription that left.</summary>
-    internal InlineSubscription<T>?[] Inline { get; }
+    /// a slot whose subscription is null is one that left.</summary>
+    internal InlineTarget[] Inline { get; }
 
     internal int InlineCount { get; }
 
@@ -57,14 +60,22 @@ internal sealed class RouteSnapshot<T>
     internal bool InlineOnly { get; private init; }
 
     /// <summary>The target in slot <paramref name="index"/> of <see cref="Count"/>; null when it left.</summary>
-    internal Target<T>? At(int index) => index < InlineCount ? Inline[index] : Targets[index - InlineCount];
+    internal Target<T>? At(int index) => index < InlineCount ? Volatile.Read(ref Inline[index].Subscription) : Targets[index - InlineCount];
 
     /// <summary>A private copy without the null slots, for a publish that counts its targets up front.</summary>
     internal RouteSnapshot<T> Compacted()
     {
-        var inline = Live(Inline, InlineCount);
+        var inline = new List<InlineTarget>(InlineCount);
+        for (var i = 0; i < InlineCount; i++)
+        {
+            if (Volatile.Read(ref Inline[i].Subscription) is { } subscription)
+            {
+                inline.Add(new InlineTarget(subscription));
+            }
+        }
+
         var targets = Live(Targets, TargetCount);
-        return new RouteSnapshot<T>(inline, inline.Length, targets, targets.Length, NeedsContext, IsClosed) { InlineOnly = InlineOnly };
+        return new RouteSnapshot<T>([.. inline], inline.Count, targets, targets.Length, NeedsContext, IsClosed) { InlineOnly = InlineOnly };
     }
 
     private static TItem?[] Live<TItem>(TItem?[] items, int count)
@@ -89,7 +100,7 @@ internal sealed class RouteSnapshot<T>
         private const int CompactBelow = 16;
 
         private readonly Dictionary<ISubscriptionEntry, int> _slots = new(ReferenceEqualityComparer.Instance);
-        private InlineSubscription<T>?[] _inline = [];
+        private InlineTarget[] _inline = [];
         private Target<T>?[] _targets = [];
         private int _inlineCount;
         private int _targetCount;
@@ -98,7 +109,7 @@ internal sealed class RouteSnapshot<T>
 
         internal void AddInline(InlineSubscription<T> subscription)
         {
-            Append(ref _inline, ref _inlineCount, subscription);
+            Append(ref _inline, ref _inlineCount, new InlineTarget(subscription));
             _slots[subscription] = _inlineCount - 1;
         }
 
@@ -131,7 +142,7 @@ internal sealed class RouteSnapshot<T>
 
             if (slot >= 0)
             {
-                Volatile.Write(ref _inline[slot], null);
+                Volatile.Write(ref _inline[slot].Subscription, null);
             }
             else
             {
@@ -152,7 +163,7 @@ internal sealed class RouteSnapshot<T>
         {
             for (var i = 0; i < snapshot.InlineCount; i++)
             {
-                if (snapshot.Inline[i] is { } inline && !ReferenceEquals(inline, except))
+                if (snapshot.Inline[i].Subscription is { } inline && !ReferenceEquals(inline, except))
                 {
                     AddInline(inline);
                 }
@@ -168,17 +179,33 @@ internal sealed class RouteSnapshot<T>
         }
 
         /// <summary>Writes the slot past every published count, growing by doubling into a new array (snapshots keep the old one).</summary>
-        private static void Append<TItem>(ref TItem?[] items, ref int count, TItem item)
-            where TItem : class
+        private static void Append<TItem>(ref TItem[] items, ref int count, TItem item)
         {
             if (count == items.Length)
             {
-                var grown = new TItem?[Math.Max(4, items.Length * 2)];
+                var grown = new TItem[Math.Max(4, items.Length * 2)];
                 Array.Copy(items, grown, count);
                 items = grown;
             }
 
             items[count++] = item;
         }
+    }
+
+    /// <summary>An inline subscription as the fast path reads it: its lane's slot and its handler side by side in the
+    /// route's array, so a call touches the slot, not the subscription or its consumer.</summary>
+    /// <remarks>Leaving clears <see cref="Subscription"/> only (one reference store, so a reader never sees half an
+    /// entry): the lane stays for a publisher whose handler call there threw meanwhile and must still end it. The
+    /// lane and handler of a subscription that left live on until the route copies its live slots (at half empty).</remarks>
+    internal struct InlineTarget(InlineSubscription<T> subscription)
+    {
+        /// <summary>The subscription's one-slot lane (its consumer's first slot).</summary>
+        internal readonly ConsumerWorker<T> Lane = subscription.Consumer.Lane;
+
+        /// <summary>Its plain synchronous handler.</summary>
+        internal readonly Action<T> Handler = subscription.Handler;
+
+        /// <summary>The subscription; null once it left.</summary>
+        internal InlineSubscription<T>? Subscription = subscription;
     }
 }
