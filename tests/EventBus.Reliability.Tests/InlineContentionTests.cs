@@ -20,6 +20,7 @@ public sealed class InlineContentionTests(ITestOutputHelper output)
             var next = new int[subscribers, publishers];
             var inside = new int[subscribers];
             var faults = 0;
+            var firstFaults = new System.Collections.Concurrent.ConcurrentQueue<string>();
             var subscriptions = new IEventSubscription[subscribers];
             for (var s = 0; s < subscribers; s++)
             {
@@ -28,9 +29,14 @@ public sealed class InlineContentionTests(ITestOutputHelper output)
                     ping =>
                     {
                         // One call at a time per lane, so the row needs no lock; a second call inside is itself a fault.
-                        if (Interlocked.Increment(ref inside[subscriber]) != 1 || next[subscriber, ping.Publisher] != ping.Sequence)
+                        var overlapping = Interlocked.Increment(ref inside[subscriber]) != 1;
+                        var expected = next[subscriber, ping.Publisher];
+                        if (overlapping || expected != ping.Sequence)
                         {
-                            Interlocked.Increment(ref faults);
+                            if (Interlocked.Increment(ref faults) <= 8)
+                            {
+                                firstFaults.Enqueue($"subscriber {subscriber}, publisher {ping.Publisher}: {(overlapping ? "overlapping call, " : "")}expected {expected}, got {ping.Sequence}");
+                            }
                         }
 
                         next[subscriber, ping.Publisher] = ping.Sequence + 1;
@@ -56,7 +62,7 @@ public sealed class InlineContentionTests(ITestOutputHelper output)
             var result = await bus.CompleteAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
             await bus.DisposeAsync();
 
-            faults.Should().Be(0, $"round {round}: calls of one lane never overlap, and each publisher's events arrive in order");
+            faults.Should().Be(0, $"round {round}: calls of one lane never overlap, and each publisher's events arrive in order (first: {string.Join("; ", firstFaults)})");
             result.Delivered.Should().Be((long)subscribers * publishers * perPublisher, $"round {round}: every call counted once");
             foreach (var subscription in subscriptions)
             {

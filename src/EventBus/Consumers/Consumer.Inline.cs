@@ -68,7 +68,8 @@ internal sealed partial class Consumer<T>
             if (_closed)
             {
                 Interlocked.Decrement(ref slot.AcceptedDirectly);
-                ReleaseSlot(slot);
+                Volatile.Write(ref slot.State, ConsumerWorker<T>.Idle);
+                AfterLaneCall();
                 OnFinishedWhileClosed();
                 return new ValueTask<WriteResult>(WriteResult.Closed);
             }
@@ -169,8 +170,9 @@ internal sealed partial class Consumer<T>
     {
         if (!slot.Begin())
         {
+            slot.HolderThread = -1;
             LoseAtHalt(slot, item, started: false);
-            ReleaseSlot(slot);
+            AfterLaneCall();
             return new ValueTask<WriteResult>(WriteResult.Accepted);
         }
 
@@ -251,8 +253,11 @@ internal sealed partial class Consumer<T>
 
     private void FinishDirect(ConsumerWorker<T> slot, in WorkItem<T> item)
     {
+        // End (in Succeed) gives the slot back: from then on another publisher may hold it, so nothing after
+        // it writes the slot's state (a reset to Idle here once took a slot from its next holder).
+        slot.HolderThread = -1;
         Succeed(slot, item, attempt: 1);
-        ReleaseSlot(slot);
+        AfterLaneCall();
     }
 
     /// <summary>Moves a failed inline call's retries off the publisher's stack; the slot stays held until they end.</summary>
@@ -264,21 +269,8 @@ internal sealed partial class Consumer<T>
         {
             HandlerScope.Enter(slot);
             await AfterFailureAsync(slot, item, error, attempt: 1).ConfigureAwait(false);
-            ReleaseSlot(slot);
+            AfterLaneCall();
         });
-    }
-
-    /// <summary>Frees a slot a direct call held (its state is already back to Idle) and lets what waits behind it run.</summary>
-    private void ReleaseSlot(ConsumerWorker<T> slot)
-    {
-        slot.HolderThread = -1;
-        if (Volatile.Read(ref slot.State) == ConsumerWorker<T>.Busy)
-        {
-            // Released without End (a call refused at admission).
-            Volatile.Write(ref slot.State, ConsumerWorker<T>.Idle);
-        }
-
-        AfterLaneCall();
     }
 
     /// <summary>The owner saw its bias revoked right after marking its call: undo the mark and take the slow path.</summary>

@@ -88,6 +88,112 @@ public sealed class InlineLaneTests
     }
 
     [Fact]
+    public async Task A_direct_call_that_ends_never_frees_the_slot_its_next_holder_took()
+    {
+        // A direct inline call once reset its slot to free after End had given the slot back. The tracking hook
+        // runs on the finishing call's thread between the two: there, a second publisher takes the slot (its
+        // call waits on a gate) and a third event queues behind it. The reset then freed the slot under the
+        // second call, and a lane loop ran the third event beside it.
+        await using var bus = EventBusFactory.Create();
+        var firstGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var inside = 0;
+        var overlaps = 0;
+        var subscription = bus.Subscribe<Ping>(async (ping, _) =>
+        {
+            if (Interlocked.Increment(ref inside) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            if (ping.Sequence == 0)
+            {
+                await firstGate.Task;
+            }
+            else if (ping.Sequence == 1)
+            {
+                secondStarted.TrySetResult();
+                await secondGate.Task;
+            }
+
+            handled.Enqueue(ping.Sequence);
+            Interlocked.Decrement(ref inside);
+        }, new SubscriptionOptions { Mode = DeliveryMode.Inline });
+
+        var environment = ((EventBus.PubSub.InProcessEventBus)bus).Environment;
+        environment.Tracking = new HookSink(onHandled: sequence =>
+        {
+            if (sequence == 0)
+            {
+                // Off this handler's async context, so these publishes come from outside, as other publishers' do.
+                OnAnotherThread(() => bus.Publish(new Ping(1, 1)));
+                secondStarted.Task.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the second publisher took the slot");
+                OnAnotherThread(() => bus.Publish(new Ping(2, 2)));
+            }
+        });
+
+        var first = bus.PublishAsync(new Ping(0, 0)).AsTask();
+        firstGate.SetResult();
+
+        // Completes once the first call has ended and let its slot go: any lane loop it started has begun.
+        await Wait.For(first, "the first publish");
+        secondGate.SetResult();
+        await Wait.Until(() => handled.Count == 3, "the three events");
+
+        Volatile.Read(ref overlaps).Should().Be(0, "the third event waited for the second call, which held the slot");
+        handled.Should().Equal([0, 1, 2]);
+        await Wait.For(subscription.DisposeAsync().AsTask(), "the drain");
+        subscription.GetStatistics().ShouldBalance(3);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a thread-pool thread without the caller's execution context, and waits.</summary>
+    private static void OnAnotherThread(Action action)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            try
+            {
+                action();
+                done.SetResult();
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        }, null);
+        done.Task.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the other publisher returned");
+    }
+
+    /// <summary>A tracking sink that calls back when a consumer handled a <see cref="Ping"/>, on the thread that handled it.</summary>
+    private sealed class HookSink(Action<int> onHandled) : EventBus.Delivery.ITrackingSink
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Ping> _published = new();
+
+        public void Published(EventContext context, object? message, string? queue)
+        {
+            if (message is Ping ping)
+            {
+                _published[context.Id] = ping;
+            }
+        }
+
+        public void Finished(EventContext context, string? consumer, EventBus.Delivery.TrackedEnd end, int attempts, DropReason? reason, int count = 1)
+        {
+            if (end == EventBus.Delivery.TrackedEnd.Handled && _published.TryGetValue(context.Id, out var ping))
+            {
+                onHandled(ping.Sequence);
+            }
+        }
+
+        public void Settled(PublishSettlement settlement)
+        {
+        }
+    }
+
+    [Fact]
     public async Task Per_publisher_order_holds_when_the_lane_is_contended()
     {
         await using var bus = EventBusFactory.Create();
