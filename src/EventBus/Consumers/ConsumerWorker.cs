@@ -197,10 +197,13 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
     /// reports it then.</returns>
     internal bool End(in WorkItem<T> item)
     {
-        // The recorded item is forgotten before the slot is given back: on an inline lane the next holder
-        // may take it the moment State is stored, and record its own item. The holder still has its item
-        // in hand for a claim that could not read it (see TryClaim).
-        if (HasCurrent != 0)
+        // On an inline lane the next holder may take the slot the moment State is stored, and record its own
+        // item: the recorded item is forgotten before, and the holder, which still has it in hand, reports it
+        // if a claim could not read it (see TryClaim). A loop's slot stays its own, so it forgets after: a
+        // claim of a busy slot then always finds the item, and the halt reports it before its stop completes
+        // (a work queue's AbandonedItems relies on that).
+        var handsOver = Owner.Settings.Inline;
+        if (handsOver && HasCurrent != 0)
         {
             Interlocked.Exchange(ref HasCurrent, 0);
             Current = default;
@@ -208,7 +211,14 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
 
         InFlight = 0;
         Volatile.Write(ref State, RestState);
-        return !Owner.IsHalted || KeepAtHalt(item);
+        var kept = !Owner.IsHalted || KeepAtHalt(item);
+        if (!handsOver && HasCurrent != 0)
+        {
+            Current = default;
+            HasCurrent = 0;
+        }
+
+        return kept;
     }
 
     /// <summary>Marks the end of a call on a batch (always recorded, see <see cref="Begin(Batch{T})"/>). Batches
@@ -256,12 +266,18 @@ internal sealed class ConsumerWorker<T> : Internal.PaddedObject, Internal.IHandl
         {
             item = Current;
 
-            // The holder forgets its item (HasCurrent, then Current) before it ends the call: a copy read
+            // An inline lane's holder forgets its item (HasCurrent, then Current) before it ends the call: a copy read
             // while it did so may be torn, and then it counts as unrecorded (the holder, which still has
             // the item, reports it).
             Interlocked.MemoryBarrier();
-            recorded = Volatile.Read(ref HasCurrent) == 1;
-            item = recorded ? item : default;
+            if (Volatile.Read(ref HasCurrent) == 1)
+            {
+                recorded = true;
+            }
+            else
+            {
+                item = default;
+            }
         }
 
         return IsBusy && Interlocked.CompareExchange(ref _claim, recorded ? ClaimedAndReported : ClaimedToReport, Unclaimed) == Unclaimed;
