@@ -8,7 +8,11 @@ namespace EventBus.Benchmarks.Charts;
 /// Draws benchmarks/results.png from a run's BenchmarkDotNet JSON reports: one panel per scenario,
 /// each row's mean as a ratio to that scenario's reference (the raw primitive, or the fastest peer
 /// where that is the target), EventBus rows in orange, peers in blue, the reference in grey.
-/// Usage: dotnet run --project benchmarks/EventBus.Benchmarks.Charts -- [results-dir] [output.png]
+/// With <c>--round-robin FILE</c> (the round-robin harness's JSON) the cross-thread panels show its paired
+/// medians instead (whiskers from the 25th to the 75th percentile), since one BenchmarkDotNet run of those rows
+/// swings 2-4x with the machine; with <c>--scale FILE</c> (the scale harness's JSON) a panel shows the inline
+/// publish cost per subscriber against N.
+/// Usage: dotnet run --project benchmarks/EventBus.Benchmarks.Charts -- [results-dir] [output.png] [--round-robin FILE] [--scale FILE]
 /// </summary>
 public static class Program
 {
@@ -33,30 +37,127 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        var directory = args.Length > 0 ? args[0] : Path.Combine("BenchmarkDotNet.Artifacts", "results");
-        var output = args.Length > 1 ? args[1] : Path.Combine("benchmarks", "results.png");
-        var rows = Load(directory);
-        if (rows.Count == 0)
+        var positional = new List<string>();
+        string? roundRobin = null;
+        string? scale = null;
+        for (var i = 0; i < args.Length; i++)
         {
-            Console.Error.WriteLine($"No *-report-full.json in {Path.GetFullPath(directory)}.");
+            switch (args[i])
+            {
+                case "--round-robin" when i + 1 < args.Length:
+                    roundRobin = args[++i];
+                    break;
+                case "--scale" when i + 1 < args.Length:
+                    scale = args[++i];
+                    break;
+                default:
+                    positional.Add(args[i]);
+                    break;
+            }
+        }
+
+        var directory = positional.Count > 0 ? positional[0] : Path.Combine("BenchmarkDotNet.Artifacts", "results");
+        var output = positional.Count > 1 ? positional[1] : Path.Combine("benchmarks", "results.png");
+        var rows = Load(directory);
+        var paired = roundRobin is null ? [] : LoadRoundRobin(roundRobin);
+        var curve = scale is null ? [] : LoadScale(scale);
+        if (rows.Count == 0 && paired.Count == 0)
+        {
+            Console.Error.WriteLine($"No *-report-full.json in {Path.GetFullPath(directory)}, and no round-robin report.");
             return 1;
         }
 
-        var panels = s_panels.Where(p => p.Methods.Any(m => rows.ContainsKey((p.Type, m, p.Parameters)))).ToArray();
-        const int Columns = 3;
-        var gridRows = (panels.Length + Columns - 1) / Columns;
-        var multiplot = new Multiplot();
-        multiplot.AddPlots(panels.Length);
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(gridRows, Columns);
-        for (var i = 0; i < panels.Length; i++)
+        // The round-robin report replaces BenchmarkDotNet's one-run cross-thread rows.
+        var crossThread = new HashSet<string>(["QueuedPublishBenchmarks", "FanOutBenchmarks", "WorkQueueBenchmarks"]);
+        var draws = new List<Action<Plot>>();
+        foreach (var panel in s_panels.Where(p => p.Methods.Any(m => rows.ContainsKey((p.Type, m, p.Parameters)))))
         {
-            Draw(multiplot.GetPlot(i), panels[i], rows);
+            if (paired.Count == 0 || !crossThread.Contains(panel.Type))
+            {
+                draws.Add(plot => Draw(plot, panel, rows));
+            }
+        }
+
+        foreach (var scenario in paired.GroupBy(row => row.Scenario))
+        {
+            draws.Add(plot => DrawPaired(plot, scenario.Key, [.. scenario]));
+        }
+
+        if (curve.Count > 0)
+        {
+            draws.Add(plot => DrawCurve(plot, curve));
+        }
+
+        const int Columns = 3;
+        var gridRows = (draws.Count + Columns - 1) / Columns;
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(draws.Count);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(gridRows, Columns);
+        for (var i = 0; i < draws.Count; i++)
+        {
+            draws[i](multiplot.GetPlot(i));
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         multiplot.SavePng(output, Columns * 560, gridRows * 300);
-        Console.WriteLine($"Wrote {Path.GetFullPath(output)} ({panels.Length} panels).");
+        Console.WriteLine($"Wrote {Path.GetFullPath(output)} ({draws.Count} panels).");
         return 0;
+    }
+
+    /// <summary>One cross-thread scenario of the round-robin harness: each row's paired median, whiskers p25-p75.</summary>
+    private static void DrawPaired(Plot plot, string scenario, IReadOnlyList<PairedRow> rows)
+    {
+        var bars = new List<Bar>();
+        var positions = new List<double>();
+        var labels = new List<string>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            var position = rows.Count - 1 - i;
+            bars.Add(new Bar
+            {
+                Position = position,
+                Value = row.Median,
+                FillColor = row.IsBaseline ? Colors.Gray : row.Row.StartsWith("EventBus", StringComparison.Ordinal) ? Colors.DarkOrange : Colors.SteelBlue,
+                Label = string.Create(CultureInfo.InvariantCulture, $"{row.Median:F2}x ({row.P25:F2}-{row.P75:F2})"),
+            });
+            positions.Add(position);
+            labels.Add(row.Row);
+            if (!row.IsBaseline)
+            {
+                var whisker = plot.Add.Line(row.P25, position, row.P75, position);
+                whisker.Color = Colors.Black;
+                whisker.LineWidth = 2;
+            }
+        }
+
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.Horizontal = true;
+        barPlot.ValueLabelStyle.FontSize = 11;
+        plot.Add.VerticalLine(1.0, 1, Colors.Black.WithAlpha(0.5), LinePattern.Dashed);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. positions], [.. labels]);
+        plot.Axes.Left.TickLabelStyle.FontSize = 11;
+        plot.Axes.Margins(left: 0, right: 0.45, bottom: 0.05, top: 0.05);
+        plot.Title($"{scenario}: paired median, {rows[0].Rounds} rounds", size: 13);
+        plot.XLabel("time / raw baseline (grey), same round", size: 11);
+    }
+
+    /// <summary>The scale harness's publish curve: ns per subscriber against N, EventBus and a delegate loop.</summary>
+    private static void DrawCurve(Plot plot, IReadOnlyList<CurvePoint> points)
+    {
+        double[] xs = [.. points.Select(p => Math.Log10(p.Subscribers))];
+        var bus = plot.Add.Scatter(xs, [.. points.Select(p => p.EventBusNs)]);
+        bus.Color = Colors.DarkOrange;
+        bus.LegendText = "EventBus inline";
+        var delegates = plot.Add.Scatter(xs, [.. points.Select(p => p.DelegatesNs)]);
+        delegates.Color = Colors.SteelBlue;
+        delegates.LegendText = "delegate loop";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            xs, [.. points.Select(p => p.Subscribers.ToString("N0", CultureInfo.InvariantCulture))]);
+        plot.Axes.SetLimitsY(0, points.Max(p => Math.Max(p.EventBusNs, p.DelegatesNs)) * 1.2);
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Title("Inline publish: ns per matching subscriber", size: 13);
+        plot.XLabel("subscribers on the route", size: 11);
     }
 
     private static void Draw(Plot plot, Panel panel, Dictionary<(string, string, string), double> rows)
@@ -127,6 +228,41 @@ public static class Program
 
         return rows;
     }
+
+    private static List<PairedRow> LoadRoundRobin(string file)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(file));
+        var rows = new List<PairedRow>();
+        foreach (var row in document.RootElement.GetProperty("Rows").EnumerateArray())
+        {
+            var ratio = row.GetProperty("Ratio");
+            rows.Add(new PairedRow(
+                row.GetProperty("Scenario").GetString()!,
+                row.GetProperty("Row").GetString()!,
+                row.GetProperty("IsBaseline").GetBoolean(),
+                ratio.GetProperty("Median").GetDouble(),
+                ratio.GetProperty("P25").GetDouble(),
+                ratio.GetProperty("P75").GetDouble(),
+                ratio.GetProperty("Count").GetInt32()));
+        }
+
+        return rows;
+    }
+
+    private static List<CurvePoint> LoadScale(string file)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(file));
+        return [.. document.RootElement.GetProperty("Publish").EnumerateArray().Select(point => new CurvePoint(
+            point.GetProperty("Subscribers").GetInt32(),
+            point.GetProperty("EventBusNsPerSubscriber").GetProperty("Median").GetDouble(),
+            point.GetProperty("DelegatesNsPerSubscriber").GetProperty("Median").GetDouble()))];
+    }
+
+    /// <summary>A row of the round-robin report: its paired ratio to the scenario's raw baseline.</summary>
+    private sealed record PairedRow(string Scenario, string Row, bool IsBaseline, double Median, double P25, double P75, int Rounds);
+
+    /// <summary>A point of the scale report's publish curve.</summary>
+    private sealed record CurvePoint(int Subscribers, double EventBusNs, double DelegatesNs);
 
     /// <summary>A scenario. Ratios are to <paramref name="Reference"/> (default: the baseline, the first
     /// method); the target for one inline subscriber is the fastest peer, and a sub-nanosecond
