@@ -131,15 +131,7 @@ public static class Program
             }
         }
 
-        var barPlot = plot.Add.Bars(bars);
-        barPlot.Horizontal = true;
-        barPlot.ValueLabelStyle.FontSize = 11;
-        plot.Add.VerticalLine(1.0, 1, Colors.Black.WithAlpha(0.5), LinePattern.Dashed);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. positions], [.. labels]);
-        plot.Axes.Left.TickLabelStyle.FontSize = 11;
-        plot.Axes.Margins(left: 0, right: 0.45, bottom: 0.05, top: 0.05);
-        plot.Title($"{scenario}: paired median, {rows[0].Rounds} rounds", size: 13);
-        plot.XLabel("time / raw baseline (grey), same round", size: 11);
+        Finish(plot, bars, positions, labels, $"{scenario}: paired median, {rows[0].Rounds} rounds", "time / raw baseline (grey), same round");
     }
 
     /// <summary>The scale harness's publish curve: ns per subscriber against N, EventBus and a delegate loop.</summary>
@@ -186,6 +178,12 @@ public static class Program
             labels.Add(method);
         }
 
+        Finish(plot, bars, positions, labels, panel.Title, "mean / reference (grey)");
+    }
+
+    /// <summary>Draws a panel's horizontal bars, labelled by row, with the reference line at 1.</summary>
+    private static void Finish(Plot plot, List<Bar> bars, List<double> positions, List<string> labels, string title, string axis)
+    {
         var barPlot = plot.Add.Bars(bars);
         barPlot.Horizontal = true;
         barPlot.ValueLabelStyle.FontSize = 11;
@@ -193,8 +191,8 @@ public static class Program
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. positions], [.. labels]);
         plot.Axes.Left.TickLabelStyle.FontSize = 11;
         plot.Axes.Margins(left: 0, right: 0.45, bottom: 0.05, top: 0.05);
-        plot.Title(panel.Title, size: 13);
-        plot.XLabel("mean / reference (grey)", size: 11);
+        plot.Title(title, size: 13);
+        plot.XLabel(axis, size: 11);
     }
 
     private static string Format(double ns) => ns switch
