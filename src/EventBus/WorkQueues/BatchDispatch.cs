@@ -121,6 +121,13 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out var batch))
         {
+            if (batch.Failure is null)
+            {
+                // A new batch from the pump was counted as queued (see RunWorkerAsync).
+                Interlocked.Add(ref _queuedItems, -batch.Size);
+                Interlocked.Decrement(ref _queuedBatches);
+            }
+
             Consumer.Lose(batch, batch.Failure is null ? reason : DropReason.Abandoned);
         }
 

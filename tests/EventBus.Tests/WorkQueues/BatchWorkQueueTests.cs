@@ -75,6 +75,44 @@ public sealed class BatchWorkQueueTests : WorkQueueTestBase
         Batches[1].Should().Equal(10, 11, 12);
     }
 
+    [Theory]
+    [InlineData(HandlerKind.WellBehaved)]
+    [InlineData(HandlerKind.IgnoresToken)]
+    [InlineData(HandlerKind.ResumesInline)]
+    public async Task A_halt_leaves_no_queued_batch_in_the_count(HandlerKind kind)
+    {
+        // One worker holds the first batch; the next waits in the ready line, the rest in the buffer. The halt
+        // loses the waiting batch: its items must leave the queue's count with it.
+        var handler = new ProbeHandler(kind, item => item == 0);
+        var queue = Track(WorkQueue.CreateBatched<int>(handler.HandleBatchAsync, Options<int>(o =>
+        {
+            o.WorkerCount = 1;
+            o.MaxBatchSize = 2;
+            o.MaxBatchDelay = TimeSpan.Zero;
+            o.RetryPolicy = RetryPolicy.None;
+
+            // Dispose waits this long (real clock) for a claimed call that ignores its token.
+            o.Shared.DrainTimeout = TimeSpan.FromSeconds(2);
+        })));
+        for (var i = 0; i < 8; i++)
+        {
+            await queue.EnqueueAsync(i);
+        }
+
+        await Wait.For(handler.HeldStarted, "the first batch's handler");
+        await Wait.Until(() => queue.Count == 6, "the queued batch and the buffered items");
+
+        await Wait.For(Task.Run(queue.Dispose), "Dispose");
+        handler.StopReturned();
+        handler.Release();
+        var result = await Wait.For(queue.CompleteAsync(), "the stopped queue's result");
+        await Wait.Until(() => handler.Running == 0, "the held handler to return");
+
+        queue.Count.Should().Be(0, "nothing waits in a stopped queue");
+        result.ShouldBalance(8);
+        queue.GetStatistics().ShouldBalance(8);
+    }
+
     [Fact]
     public async Task Items_beyond_a_full_batch_start_the_next_batch()
     {
