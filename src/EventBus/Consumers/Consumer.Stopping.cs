@@ -93,7 +93,7 @@ internal sealed partial class Consumer<T>
     /// </summary>
     /// <remarks>On the real clock, as <see cref="WaitForRunningHandlers"/>; the shortfall must look the same in
     /// two looks <see cref="UncountedGrace"/> apart, so an admission still taking its count back is never
-    /// mistaken for one.</remarks>
+    /// mistaken for one, and no loop may be between taking an item and beginning it.</remarks>
     private async Task WatchForUncountedAsync()
     {
         var stopped = Lifecycle.Completion;
@@ -104,7 +104,9 @@ internal sealed partial class Consumer<T>
             var idle = Pending == 0;
             foreach (var worker in Workers)
             {
-                idle &= !worker.MayStillFinish;
+                // A loop that runs, not parked and not in a call, may hold an item it took and has not begun.
+                idle &= !worker.MayStillFinish &&
+                    (worker.IsBusy || worker.Loop.IsCompleted || Volatile.Read(ref worker.Parked) == 1);
             }
 
             var outstanding = idle && !stopped.IsCompleted ? Outstanding() : -1;
