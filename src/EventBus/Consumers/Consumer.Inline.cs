@@ -69,8 +69,9 @@ internal sealed partial class Consumer<T>
             {
                 Interlocked.Decrement(ref slot.AcceptedDirectly);
                 Volatile.Write(ref slot.State, ConsumerWorker<T>.Idle);
+
+                // Intake is closed, so this also looks whether the consumer has finished.
                 AfterLaneCall();
-                OnFinishedWhileClosed();
                 return new ValueTask<WriteResult>(WriteResult.Closed);
             }
 

@@ -84,15 +84,7 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         {
             while (reader.TryRead(out var batch))
             {
-                if (batch.Failure is null)
-                {
-                    // A new batch from the pump (a retried batch was never counted as queued).
-                    Interlocked.Add(ref _queuedItems, -batch.Size);
-                    if (Interlocked.Decrement(ref _queuedBatches) < _maxQueuedBatches)
-                    {
-                        Volatile.Read(ref _room)?.TrySetResult();
-                    }
-                }
+                Unqueue(batch);
 
                 await HandleBatchAsync(worker, batch).ConfigureAwait(false);
                 Consumer<T>.RestoreContext(loopContext);
@@ -121,17 +113,27 @@ internal sealed class BatchDispatch<T> : WorkDispatch<T>
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out var batch))
         {
-            if (batch.Failure is null)
-            {
-                // A new batch from the pump was counted as queued (see RunWorkerAsync).
-                Interlocked.Add(ref _queuedItems, -batch.Size);
-                Interlocked.Decrement(ref _queuedBatches);
-            }
-
+            Unqueue(batch);
             Consumer.Lose(batch, batch.Failure is null ? reason : DropReason.Abandoned);
         }
 
         Volatile.Read(ref _room)?.TrySetResult();
+    }
+
+    /// <summary>A batch left the ready line (to a worker, or lost at a halt): a new one from the pump stops counting
+    /// as queued (a retried batch never counted), and the pump may form the next.</summary>
+    private void Unqueue(Batch<T> batch)
+    {
+        if (batch.Failure is not null)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _queuedItems, -batch.Size);
+        if (Interlocked.Decrement(ref _queuedBatches) < _maxQueuedBatches)
+        {
+            Volatile.Read(ref _room)?.TrySetResult();
+        }
     }
 
     private async Task RunPumpAsync()
